@@ -1,0 +1,1 @@
+print("net-bench: not built yet")

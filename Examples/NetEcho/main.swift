@@ -1,0 +1,1 @@
+print("net-echo: not built yet")

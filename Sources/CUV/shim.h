@@ -1,0 +1,67 @@
+#ifndef CUV_SHIM_H
+#define CUV_SHIM_H
+
+#include <uv.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <unistd.h>
+
+/* Views of one handle as its libuv "base classes", so Swift never type-puns. */
+static inline uv_handle_t *cuv_handle(void *h) { return (uv_handle_t *)h; }
+static inline uv_stream_t *cuv_stream(void *h) { return (uv_stream_t *)h; }
+static inline uv_req_t *cuv_req(void *r) { return (uv_req_t *)r; }
+
+/* Ignore SIGPIPE, as Node does: a peer reset must not kill the process. */
+static inline void cuv_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+/* The fd behind a handle, or a negative uv error. */
+static inline int cuv_fileno(const void *h) {
+    uv_os_fd_t fd;
+    int r = uv_fileno((const uv_handle_t *)h, &fd);
+    return r < 0 ? r : (int)fd;
+}
+
+/* SO_REUSEPORT on a handle whose socket already exists (uv_tcp_init_ex). */
+static inline int cuv_set_reuseport(uv_tcp_t *tcp) {
+    int fd = cuv_fileno(tcp);
+    if (fd < 0) return fd;
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+        return uv_translate_sys_error(errno);
+    return 0;
+}
+
+/* Node's keep-alive probes: TCP_KEEPCNT=10, TCP_KEEPINTVL=1 on top of uv_tcp_keepalive. */
+static inline int cuv_set_keepalive_probes(uv_tcp_t *tcp, int count, int interval) {
+    int fd = cuv_fileno(tcp);
+    if (fd < 0) return fd;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count) != 0)
+        return uv_translate_sys_error(errno);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) != 0)
+        return uv_translate_sys_error(errno);
+    return 0;
+}
+
+/* Sizes of the storage a handle or request of a kind needs. */
+static inline size_t cuv_tcp_size(void) { return sizeof(uv_tcp_t); }
+static inline size_t cuv_pipe_size(void) { return sizeof(uv_pipe_t); }
+
+/* Port and family of a sockaddr, read in C so Swift needs no union access. */
+static inline int cuv_sockaddr_family(const struct sockaddr *sa) { return sa->sa_family; }
+static inline int cuv_sockaddr_port(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET) return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    if (sa->sa_family == AF_INET6) return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    return 0;
+}
+
+/* Next entry of a getaddrinfo answer, and its fields. */
+static inline const struct addrinfo *cuv_ai_next(const struct addrinfo *ai) { return ai->ai_next; }
+static inline const struct sockaddr *cuv_ai_addr(const struct addrinfo *ai) { return ai->ai_addr; }
+
+#endif

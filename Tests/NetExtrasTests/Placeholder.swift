@@ -1,0 +1,2 @@
+// NetExtras tests
+import Testing
