@@ -1,0 +1,196 @@
+/// A typed event name: Node's event string together with the emitter type that emits it and
+/// the payload its listeners receive.
+///
+/// The built-in events are static members (`.data`, `.connect`, `.close`…), so listeners read as
+/// in Node: `socket.on(.data) { chunk in … }`. Define your own with `Event<MyEmitter, Payload>("name")`.
+public struct Event<Source: AnyObject, Payload> {
+    /// The event's name, as in Node (`"data"`).
+    public let name: String
+    /// Creates an event key with a name.
+    public init(_ name: String) { self.name = name }
+}
+
+/// An object that emits typed events: Node's `EventEmitter` API (`on`, `once`, `off`,
+/// `prependListener`, `removeAllListeners`, `listenerCount`, `emit`).
+///
+/// Listeners run in the order they were added, synchronously, on the loop's thread; a listener
+/// added or removed while an event is being emitted takes effect from the next emit, as in Node.
+public protocol EventEmitter: AnyObject {
+    /// The listener table behind the emitter methods.
+    var listeners: ListenerTable { get }
+}
+
+extension EventEmitter {
+    /// Adds `listener` for `event` (Node's `on`/`addListener`). Returns the emitter.
+    @discardableResult
+    public func on<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
+        listeners.add(event.name, ListenerBox(listener, once: false), prepend: false)
+        return self
+    }
+
+    /// Adds `listener` for the next `event` only. Returns the emitter.
+    @discardableResult
+    public func once<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
+        listeners.add(event.name, ListenerBox(listener, once: true), prepend: false)
+        return self
+    }
+
+    /// Adds `listener` before the others for `event`. Returns the emitter.
+    @discardableResult
+    public func prependListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
+        listeners.add(event.name, ListenerBox(listener, once: false), prepend: true)
+        return self
+    }
+
+    /// Adds `listener` before the others, for the next `event` only. Returns the emitter.
+    @discardableResult
+    public func prependOnceListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
+        listeners.add(event.name, ListenerBox(listener, once: true), prepend: true)
+        return self
+    }
+
+    /// Adds a listener and returns a token that removes exactly it with `off(_:)`. Swift closures
+    /// have no identity, so this stands in for Node's `off(event, fn)`.
+    @discardableResult
+    public func addListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> ListenerToken {
+        let box = ListenerBox(listener, once: false)
+        listeners.add(event.name, box, prepend: false)
+        return ListenerToken(name: event.name, type: ObjectIdentifier(P.self), box: box)
+    }
+
+    /// Removes the listener that `token` names (Node's `off`/`removeListener`). Returns the emitter.
+    @discardableResult
+    public func off(_ token: ListenerToken) -> Self {
+        listeners.remove(token.name, token.type, token.box)
+        return self
+    }
+
+    /// Removes every listener for `event` (Node's `removeAllListeners(event)`). Returns the emitter.
+    @discardableResult
+    public func removeAllListeners<P>(_ event: Event<Self, P>) -> Self {
+        listeners.removeAll(event.name, ObjectIdentifier(P.self))
+        return self
+    }
+
+    /// Removes every listener for every event. Returns the emitter.
+    @discardableResult
+    public func removeAllListeners() -> Self {
+        listeners.removeAll()
+        return self
+    }
+
+    /// The number of listeners for `event`.
+    public func listenerCount<P>(_ event: Event<Self, P>) -> Int {
+        listeners.count(event.name, ObjectIdentifier(P.self))
+    }
+
+    /// The names of the events that have listeners (Node's `eventNames()`).
+    public func eventNames() -> [String] { listeners.names }
+
+    /// Calls every listener for `event` with `payload`, in order. Returns whether there were any.
+    @discardableResult
+    public func emit<P>(_ event: Event<Self, P>, _ payload: P) -> Bool {
+        listeners.emit(event.name, payload)
+    }
+}
+
+extension EventEmitter {
+    /// Calls every listener of a payload-less event. Returns whether there were any.
+    @discardableResult
+    public func emit(_ event: Event<Self, Void>) -> Bool {
+        listeners.emit(event.name, ())
+    }
+}
+
+/// Identifies one added listener, for `off(_:)`.
+public struct ListenerToken {
+    let name: String
+    let type: ObjectIdentifier
+    let box: AnyObject
+}
+
+/// One listener: the closure and whether it runs once.
+final class ListenerBox<P> {
+    let call: (P) -> Void
+    let once: Bool
+    init(_ call: @escaping (P) -> Void, once: Bool) {
+        self.call = call
+        self.once = once
+    }
+}
+
+/// The listeners of one emitter, grouped by event name in the order the names first appeared.
+///
+/// Kept as a short array scanned linearly: an emitter has a handful of event names, and small
+/// strings compare without hashing, so `emit` on the data path costs a few comparisons.
+public final class ListenerTable {
+    private struct Entry {
+        let name: String
+        let type: ObjectIdentifier
+        var boxes: ContiguousArray<AnyObject>
+        var onceCount: Int
+    }
+    private var entries: ContiguousArray<Entry> = []
+
+    /// Told the name of each event that gains a listener (Node's `'newListener'`), so an emitter
+    /// can react, as a socket starts flowing when a `'data'` listener arrives.
+    var onNewListener: ((String) -> Void)?
+
+    /// Creates an empty table.
+    public init() {}
+
+    /// Entries match on name and payload type, so a custom event that reuses a built-in name with
+    /// another payload is a separate event rather than a type confusion.
+    @inline(__always)
+    private func index(_ name: String, _ type: ObjectIdentifier) -> Int? {
+        for i in entries.indices where entries[i].type == type && entries[i].name == name { return i }
+        return nil
+    }
+
+    func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) {
+        let type = ObjectIdentifier(P.self)
+        let once = box.once
+        if let i = index(name, type) {
+            if prepend { entries[i].boxes.insert(box, at: 0) } else { entries[i].boxes.append(box) }
+            if once { entries[i].onceCount += 1 }
+        } else {
+            entries.append(Entry(name: name, type: type, boxes: [box], onceCount: once ? 1 : 0))
+        }
+        onNewListener?(name)
+    }
+
+    func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {
+        guard let i = index(name, type), let j = entries[i].boxes.firstIndex(where: { $0 === box }) else { return }
+        if (box as? OnceFlag)?.isOnce ?? false { entries[i].onceCount -= 1 }
+        entries[i].boxes.remove(at: j)
+        if entries[i].boxes.isEmpty { entries.remove(at: i) }
+    }
+
+    func removeAll(_ name: String, _ type: ObjectIdentifier) {
+        if let i = index(name, type) { entries.remove(at: i) }
+    }
+
+    func removeAll() { entries.removeAll() }
+
+    func count(_ name: String, _ type: ObjectIdentifier) -> Int {
+        index(name, type).map { entries[$0].boxes.count } ?? 0
+    }
+
+    var names: [String] { entries.map(\.name) }
+
+    func emit<P>(_ name: String, _ payload: P) -> Bool {
+        let type = ObjectIdentifier(P.self)
+        guard let i = index(name, type) else { return false }
+        let boxes = entries[i].boxes
+        if entries[i].onceCount > 0 {
+            // Once-listeners leave before they run, as in Node.
+            for box in boxes where unsafeDowncast(box, to: ListenerBox<P>.self).once { remove(name, type, box) }
+        }
+        for box in boxes { unsafeDowncast(box, to: ListenerBox<P>.self).call(payload) }
+        return true
+    }
+}
+
+/// Lets the table see whether a box of any payload type is a once-listener.
+protocol OnceFlag: AnyObject { var isOnce: Bool { get } }
+extension ListenerBox: OnceFlag { var isOnce: Bool { once } }

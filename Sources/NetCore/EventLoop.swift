@@ -1,0 +1,141 @@
+internal import CUV
+import DequeModule
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libuv event loop, run on one thread, as Node's process has one.
+///
+/// Every `Socket`, `Server` and `Timer` belongs to the loop it was created on and must be used
+/// only on the thread that runs that loop. `run()` returns when nothing ref'ed is left (no
+/// listening server, open socket or ref'ed timer), which is what `ref()`/`unref()` mean.
+///
+/// The loop also keeps Node's next-tick queue: callbacks queued with ``nextTick(_:)`` run after the
+/// current callback returns and before the loop polls for I/O again, which is when Node delivers
+/// `'listening'`, synchronous write callbacks and most errors.
+///
+/// The class is `@unchecked Sendable` because ``execute(_:)`` may be called from any thread: it
+/// synchronises through a pthread mutex and wakes the loop with `uv_async_send`, libuv's one
+/// thread-safe call. Everything else must run on the loop's thread.
+public final class EventLoop: @unchecked Sendable {
+    let uv: UnsafeMutablePointer<uv_loop_t>
+    private var ticks = Deque<() -> Void>()
+    private var drainingTicks = false
+    private let remote: RemoteQueue
+    private var closed = false
+    /// Handles this loop has opened and not yet seen closed; zero once everything is released.
+    public internal(set) var liveHandles = 0
+    /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
+    let readSlab = ReadSlab()
+    /// Pool of write requests, reused so a steady write stream allocates nothing.
+    let writeRequests = WriteRequestPool()
+
+    /// Called with an `'error'` that an emitter raised while nobody listened for it.
+    ///
+    /// Node would crash the process; swift-net reports the error here instead (by default a line on
+    /// standard error), destroys the socket or server that raised it, and keeps the loop running.
+    public var onUnhandledError: (NetError, String) -> Void = { error, source in
+        EventLoop.writeStandardError("swift-net: unhandled 'error' event on \(source): \(error)\n")
+    }
+
+    /// Creates a new loop. Each loop must be run on one thread at a time.
+    public init() {
+        EventLoop.processSetup
+        uv = .allocate(capacity: 1)
+        uv_loop_init(uv)
+        remote = RemoteQueue()
+        uv_loop_set_data(uv, Unmanaged.passUnretained(self).toOpaque())
+        remote.attach(to: self)
+    }
+
+    deinit {
+        close()
+    }
+
+    /// The process-wide default loop, created on first use; `Net.createServer` and `Net.connect`
+    /// use it unless given another loop.
+    public static let `default` = EventLoop()
+
+    /// Done once per process before the first loop: ignore `SIGPIPE` as Node does, so a peer that
+    /// resets mid-write yields `EPIPE`/`ECONNRESET` instead of killing the process.
+    private static let processSetup: Void = { cuv_ignore_sigpipe() }()
+
+    /// Runs the loop until nothing ref'ed remains (Node's process lifetime).
+    public func run() {
+        repeat {
+            drainTicks()
+            uv_run(uv, UV_RUN_DEFAULT)
+        } while !ticks.isEmpty
+    }
+
+    /// Runs one iteration of the loop, waiting for I/O if `wait` is true. Returns true when
+    /// ref'ed work remains.
+    @discardableResult
+    public func runOnce(wait: Bool = true) -> Bool {
+        drainTicks()
+        let more = uv_run(uv, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0
+        drainTicks()
+        return more || !ticks.isEmpty
+    }
+
+    /// Stops `run()` after the current iteration, even though ref'ed handles remain.
+    public func stop() { uv_stop(uv) }
+
+    /// The loop's idea of now, in milliseconds (libuv's cached loop time).
+    public var now: UInt64 { uv_now(uv) }
+
+    /// Queues `body` to run after the current callback, before the loop polls again
+    /// (Node's `process.nextTick`).
+    public func nextTick(_ body: @escaping () -> Void) {
+        ticks.append(body)
+    }
+
+    /// Runs every queued tick, including ticks queued by ticks. Called after each libuv callback.
+    func drainTicks() {
+        if drainingTicks { return }
+        drainingTicks = true
+        while let tick = ticks.popFirst() { tick() }
+        drainingTicks = false
+    }
+
+    /// Runs `body` on the loop's thread; safe to call from any thread. The loop is woken at once
+    /// if it is polling. Work submitted while the loop is not running waits for its next run.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        remote.submit(body)
+    }
+
+    /// Closes every handle still open and frees the loop. Call only after `run()` returned.
+    public func close() {
+        if closed { return }
+        closed = true
+        remote.detach()
+        closeAllHandles()
+        uv_run(uv, UV_RUN_DEFAULT)
+        uv_loop_close(uv)
+        uv.deallocate()
+    }
+
+    /// Closes every open handle through its owner, so each owner sees its close callback and is
+    /// released. Safe inside a callback; the handles finish closing on the next iteration.
+    public func closeAllHandles() {
+        uv_walk(uv, { handle, _ in
+            guard let handle, uv_is_closing(handle) == 0, let data = uv_handle_get_data(handle) else { return }
+            Unmanaged<Handle>.fromOpaque(data).takeUnretainedValue().forceClose()
+        }, nil)
+    }
+
+    /// Reports an unhandled `'error'` through ``onUnhandledError``.
+    func reportUnhandled(_ error: NetError, source: String) {
+        onUnhandledError(error, source)
+    }
+
+    static func writeStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    }
+
+    /// The Swift loop that owns a libuv loop.
+    static func from(_ uv: UnsafeMutablePointer<uv_loop_t>) -> EventLoop {
+        Unmanaged<EventLoop>.fromOpaque(uv_loop_get_data(uv)!).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,70 @@
+internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loop's inbox for work submitted from other threads (`EventLoop.execute`).
+///
+/// Submissions are appended under a pthread mutex (visible to ThreadSanitizer, unlike
+/// `Synchronization.Mutex` on Linux) and the loop is woken with `uv_async_send`, libuv's only
+/// thread-safe call. Sends coalesce, so the callback drains everything queued so far.
+final class RemoteQueue: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var jobs: [@Sendable () -> Void] = []
+    private var async: AsyncHandle?
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func attach(to loop: EventLoop) {
+        let handle = AsyncHandle(loop: loop, queue: self)
+        async = handle
+    }
+
+    /// Closes the async handle; later submissions are dropped.
+    func detach() {
+        pthread_mutex_lock(&mutex)
+        let handle = async
+        async = nil
+        pthread_mutex_unlock(&mutex)
+        handle?.close()
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(&mutex)
+        jobs.append(job)
+        let handle = async
+        pthread_mutex_unlock(&mutex)
+        handle?.send()
+    }
+
+    func drain() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            pthread_mutex_unlock(&mutex)
+            if batch.isEmpty { return }
+            for job in batch { job() }
+        }
+    }
+}
+
+/// The `uv_async_t` that wakes the loop for a `RemoteQueue`; unref'd, so it never keeps the
+/// loop alive on its own.
+final class AsyncHandle: Handle, @unchecked Sendable {
+    unowned let queue: RemoteQueue
+
+    init(loop: EventLoop, queue: RemoteQueue) {
+        self.queue = queue
+        super.init(loop: loop, size: MemoryLayout<uv_async_t>.size, counted: false)
+        uv_async_init(loop.uv, raw.assumingMemoryBound(to: uv_async_t.self)) { a in
+            Handle.owner(a, as: AsyncHandle.self).queue.drain()
+            Handle.owner(a, as: AsyncHandle.self).loop.drainTicks()
+        }
+        opened()
+        unref()
+    }
+
+    func send() { uv_async_send(raw.assumingMemoryBound(to: uv_async_t.self)) }
+}

@@ -1,0 +1,147 @@
+internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP (or, later, Unix-domain) server with Node's `net.Server` API and semantics: it listens,
+/// emits `'connection'` with a `Socket` for each accepted connection, and `'listening'`,
+/// `'close'` and `'error'`.
+///
+/// A listening server keeps its loop running; `close()` stops accepting and emits `'close'` once
+/// every accepted connection has ended.
+public final class Server: EventEmitter {
+    /// The loop this server runs on.
+    public let loop: EventLoop
+    /// The server's listeners.
+    public let listeners = ListenerTable()
+    /// The options accepted sockets are created with.
+    public let options: ServerOptions
+
+    var handle: StreamHandle?
+    var connectionCount = 0
+    /// Bumped by every `listen` and `close`, so a host lookup that finishes after the server was
+    /// closed (or listened again) binds nothing.
+    var listenID = 0
+    var lookupInFlight = false
+    var wantRef = true
+    var closeEmitScheduled = false
+
+    /// Creates a server; `connectionListener` is added for `'connection'`
+    /// (Node's `net.createServer(options, connectionListener)`).
+    public init(
+        _ options: ServerOptions = ServerOptions(), loop: EventLoop = .default,
+        connectionListener: ((Socket) -> Void)? = nil
+    ) {
+        self.options = options
+        self.loop = loop
+        if let connectionListener { on(.connection, connectionListener) }
+    }
+
+    /// Whether the server is accepting connections (Node's `listening`).
+    public var listening: Bool { handle != nil }
+
+    /// The bound address (Node's `server.address()`); `nil` before listening and after close.
+    public func address() -> ServerAddress? {
+        guard let h = handle else { return nil }
+        return h.localName.map { .inet($0) }
+    }
+
+    /// The number of open accepted connections, delivered on the next tick
+    /// (Node's `getConnections(callback)`). Returns the server.
+    @discardableResult
+    public func getConnections(_ callback: @escaping (NetError?, Int) -> Void) -> Server {
+        let n = connectionCount
+        loop.nextTick { callback(nil, n) }
+        return self
+    }
+
+    /// The number of open accepted connections, now.
+    public var connections: Int { connectionCount }
+
+    /// Stops accepting connections (Node's `server.close(callback)`). `'close'` is emitted once
+    /// every accepted connection has ended; `callback` runs then, with `ERR_SERVER_NOT_RUNNING`
+    /// if the server was not listening. Returns the server.
+    @discardableResult
+    public func close(_ callback: ((NetError?) -> Void)? = nil) -> Server {
+        if let callback {
+            if handle == nil {
+                once(.close) {
+                    callback(NetError(code: .ERR_SERVER_NOT_RUNNING, message: "Server is not running."))
+                }
+            } else {
+                once(.close) { callback(nil) }
+            }
+        }
+        listenID += 1
+        lookupInFlight = false
+        handle?.close()
+        handle = nil
+        emitCloseIfDrained()
+        return self
+    }
+
+    /// Makes the listening server keep the loop alive (Node's `ref()`). Returns the server.
+    @discardableResult
+    public func ref() -> Server {
+        wantRef = true
+        handle?.ref()
+        return self
+    }
+
+    /// Lets the loop end while the server listens (Node's `unref()`); remembered before
+    /// `listen`. Returns the server.
+    @discardableResult
+    public func unref() -> Server {
+        wantRef = false
+        handle?.unref()
+        return self
+    }
+
+    // MARK: Connections
+
+    func onConnection(status: Int32) {
+        guard let h = handle else { return }
+        if status < 0 {
+            emitError(.errno(status, syscall: "accept"))
+            return
+        }
+        let (client, r) = h.accept()
+        guard let client else {
+            emitError(.errno(r, syscall: "accept"))
+            return
+        }
+        let socketOptions = SocketOptions(allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark)
+        let socket = Socket(acceptedBy: self, handle: client, options: socketOptions)
+        if options.noDelay { socket.setNoDelay(true) }
+        if options.keepAlive { socket.setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
+        if options.pauseOnConnect { socket.pause() }
+        connectionCount += 1
+        emit(.connection, socket)
+        socket.startReadingIfWanted()
+    }
+
+    /// An accepted socket was destroyed.
+    func connectionEnded() {
+        connectionCount -= 1
+        emitCloseIfDrained()
+    }
+
+    func handleClosed(_ h: StreamHandle) {}
+
+    private func emitCloseIfDrained() {
+        guard handle == nil, connectionCount == 0, !closeEmitScheduled, !lookupInFlight else { return }
+        closeEmitScheduled = true
+        loop.nextTick { [self] in
+            closeEmitScheduled = false
+            emit(.close)
+            if handle == nil { removeAllListeners() }
+        }
+    }
+
+    /// Emits `'error'`; with no listener the loop's `onUnhandledError` hook hears it instead.
+    func emitError(_ error: NetError) {
+        if !emit(.error, error) {
+            loop.reportUnhandled(error, source: "Server")
+        }
+    }
+}

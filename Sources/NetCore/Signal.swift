@@ -1,0 +1,38 @@
+internal import CUV
+
+/// Watches for a process signal on a loop (Node's `process.on('SIGINT', …)`).
+///
+/// The watcher does not keep the loop alive; it runs `handler` on the loop's thread each time
+/// the signal arrives, until `close()`.
+public final class SignalWatcher {
+    private let handle: SignalHandle
+
+    /// Starts watching `signal` (e.g. `SIGINT`) on `loop`.
+    public init(_ signal: Int32, loop: EventLoop = .default, _ handler: @escaping () -> Void) {
+        handle = SignalHandle(loop: loop, signal: signal, handler: handler)
+    }
+
+    /// Stops watching.
+    public func close() { handle.close() }
+}
+
+/// The `uv_signal_t` behind a `SignalWatcher`.
+final class SignalHandle: Handle {
+    var handler: (() -> Void)?
+
+    init(loop: EventLoop, signal: Int32, handler: @escaping () -> Void) {
+        self.handler = handler
+        super.init(loop: loop, size: MemoryLayout<uv_signal_t>.size, counted: false)
+        let s = raw.assumingMemoryBound(to: uv_signal_t.self)
+        uv_signal_init(loop.uv, s)
+        opened()
+        uv_signal_start(s, { s, _ in
+            let owner = Handle.owner(s, as: SignalHandle.self)
+            owner.handler?()
+            owner.loop.drainTicks()
+        }, signal)
+        unref()
+    }
+
+    override func didClose() { handler = nil }
+}

@@ -1,0 +1,151 @@
+internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Socket {
+    /// Connects to `host:port` (Node's `socket.connect(port, host, connectListener)`).
+    ///
+    /// Throws `ERR_SOCKET_BAD_PORT` for a port outside 0…65535. Failures after that arrive as an
+    /// `'error'` event followed by `'close'`. `onConnect` is added as a once-listener for
+    /// `'connect'`. A socket may connect again after `'close'`.
+    @discardableResult
+    public func connect(
+        port: Int, host: String = "localhost", onConnect: (() -> Void)? = nil
+    ) throws(NetError) -> Socket {
+        try connect(SocketConnectOptions(port: port, host: host), onConnect: onConnect)
+    }
+
+    /// Connects with options (Node's `socket.connect(options, connectListener)`).
+    ///
+    /// Throws `ERR_SOCKET_BAD_PORT` for a bad `port` or `localPort`, `ERR_INVALID_IP_ADDRESS` for
+    /// a `localAddress` that is not an IP address, `ERR_INVALID_ARG_VALUE` for a `family` other
+    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout`.
+    @discardableResult
+    public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
+        guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
+        if let lp = options.localPort, !(0...65535).contains(lp) { throw .badPort(lp, name: "options.localPort") }
+        if let la = options.localAddress, InetAddress.family(of: la) == 0 {
+            throw NetError(code: .ERR_INVALID_IP_ADDRESS, message: "Invalid IP address: \(la)", name: "TypeError")
+        }
+        guard [0, 4, 6].contains(options.family) else {
+            throw .invalidArgValue("options.family", "\(options.family)", reason: "must be one of: 0, 4, 6")
+        }
+        if let t = options.timeout, t < 0 {
+            throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(t)")
+        }
+        if connecting || (handle != nil && !destroyed) { return self }
+        if destroyed { reviveForReconnect() }
+        if let onConnect { once(.connect, onConnect) }
+        if options.noDelay { wantNoDelay = true }
+        if options.keepAlive { wantKeepAlive = (true, options.keepAliveInitialDelay) }
+        if let t = options.timeout { setTimeout(t) }
+        connecting = true
+        connectHost = options.host
+        connectPort = options.port
+        refreshTimeout()
+        let host = options.host.isEmpty ? "localhost" : options.host
+        if InetAddress.family(of: host) != 0 {
+            startConnect(ip: host, port: options.port, options: options)
+        } else {
+            lookupAndConnect(host: host, options: options)
+        }
+        return self
+    }
+
+    /// Resets a destroyed socket so it can connect again, as Node's `_undestroy`.
+    func reviveForReconnect() {
+        destroyed = false
+        errored = false
+        closeScheduled = false
+        handle = nil
+        cachedPeer = nil
+        cachedLocal = nil
+        flowing = flowing == false ? false : nil
+        readBuffer.removeAll()
+        readBufferLength = 0
+        eofReceived = false
+        endScheduled = false
+        readableEnded = false
+        bytesReadCount = 0
+        writeQueue.removeAll()
+        queuedBytes = 0
+        needDrain = false
+        shutdownStarted = false
+        writableEnded = false
+        writableFinished = false
+        peerEnded = false
+        bytesWrittenCount = 0
+    }
+
+    private func lookupAndConnect(host: String, options: SocketConnectOptions) {
+        var hints = options.hints
+        if options.family != 4 && options.family != 6 && hints == 0 { hints = Lookup.addrConfig }
+        Lookup.resolve(loop: loop, host: host, family: options.family, hints: hints) { [self] result in
+            guard connecting, !destroyed else { return }
+            switch result {
+            case .success(let answers):
+                let first = answers[0]
+                emit(.lookup, LookupEvent(error: nil, address: first.address, family: first.family, host: host))
+                guard connecting, !destroyed else { return }
+                refreshTimeout()
+                startConnect(ip: first.address, port: options.port, options: options)
+            case .failure(let error):
+                emit(.lookup, LookupEvent(error: error, address: nil, family: nil, host: host))
+                connecting = false
+                destroy(error)
+            }
+        }
+    }
+
+    private func startConnect(ip: String, port: Int, options: SocketConnectOptions) {
+        let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
+        let (h, r) = StreamHandle.tcp(loop: loop, family: family)
+        guard let h else {
+            connecting = false
+            destroy(.withHostPort(r, syscall: "connect", address: ip, port: port))
+            return
+        }
+        adopt(h)
+        if options.localAddress != nil || options.localPort != nil {
+            let la = options.localAddress ?? (family == AF_INET6 ? "::" : "0.0.0.0")
+            let lp = options.localPort ?? 0
+            let b = h.bind(ip: la, port: lp)
+            if b < 0 {
+                connecting = false
+                destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
+                return
+            }
+        }
+        let c = h.connect(ip: ip, port: port) { [self] status in
+            afterConnect(h, status: status, ip: ip, port: port, options: options)
+        }
+        if c < 0 {
+            connecting = false
+            destroy(.withHostPort(c, syscall: "connect", address: ip, port: port,
+                                  localAddress: options.localAddress, localPort: options.localPort))
+        }
+    }
+
+    private func afterConnect(_ h: StreamHandle, status: Int32, ip: String, port: Int, options: SocketConnectOptions) {
+        guard h === handle, !destroyed else { return }
+        connecting = false
+        if status < 0 {
+            let local = h.localName
+            destroy(.withHostPort(status, syscall: "connect", address: ip, port: port,
+                                  localAddress: options.localAddress.flatMap { _ in local?.address },
+                                  localPort: options.localAddress.flatMap { _ in local?.port }))
+            return
+        }
+        cachePeer()
+        if let nd = wantNoDelay { _ = h.setNoDelay(nd) }
+        if let (on, delay) = wantKeepAlive { _ = h.setKeepAlive(on, delaySeconds: UInt32(max(0, delay / 1000))) }
+        refreshTimeout()
+        emit(.connect)
+        emit(.ready)
+        guard !destroyed else { return }
+        startReadingIfWanted()
+        flushWrites()
+        if writableEnded { maybeShutdown() }
+    }
+}

@@ -1,0 +1,190 @@
+import DequeModule
+
+/// A TCP (or, later, Unix-domain) connection with Node's `net.Socket` API and semantics: a duplex
+/// stream of bytes with the events `connect`, `ready`, `lookup`, `data`, `end`, `finish`,
+/// `drain`, `timeout`, `error` and `close`.
+///
+/// A socket belongs to the event loop it was created on and must be used on that loop's thread.
+/// While it is connecting or connected, the loop keeps it alive; after `'close'` its listeners are
+/// dropped (unless a `'close'` listener connected it again), so closures that capture the socket
+/// do not keep it alive forever.
+public final class Socket: EventEmitter {
+    /// The loop this socket runs on.
+    public let loop: EventLoop
+    /// The socket's listeners.
+    public let listeners = ListenerTable()
+
+    var handle: StreamHandle?
+    /// The server that accepted this socket, if any (Node's `socket.server`).
+    public internal(set) var server: Server?
+
+    /// Whether a connect is in progress (Node's `connecting`).
+    public internal(set) var connecting = false
+    /// Whether the socket has been destroyed (Node's `destroyed`).
+    public internal(set) var destroyed = false
+    /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
+    public var allowHalfOpen: Bool
+    var closeScheduled = false
+    var errored = false
+
+    // Readable side.
+    var flowing: Bool?
+    var readBuffer = Deque<Buffer>()
+    var readBufferLength = 0
+    var eofReceived = false
+    var endScheduled = false
+    var resumeScheduled = false
+    /// Whether `'end'` has been emitted (Node's `readableEnded`).
+    public internal(set) var readableEnded = false
+    /// The readable high-water mark in bytes.
+    public let readableHighWaterMark: Int
+    var bytesReadCount = 0
+
+    // Writable side.
+    var writeQueue = Deque<WriteChunk>()
+    var queuedBytes = 0
+    var inFlight: WriteRequest?
+    var corkCount = 0
+    var needDrain = false
+    var shutdownStarted = false
+    /// Whether `end()` has been called (Node's `writableEnded`).
+    public internal(set) var writableEnded = false
+    /// Whether `'finish'` has been emitted (Node's `writableFinished`).
+    public internal(set) var writableFinished = false
+    /// Whether the peer's FIN arrived while we stay writable only until our own end (Node swaps
+    /// `write` for `writeAfterFIN`).
+    var peerEnded = false
+    /// The writable high-water mark in bytes: `write` returns false at or above it.
+    public let writableHighWaterMark: Int
+    var bytesWrittenCount = 0
+
+    // Addresses, cached while connected so they stay readable in `'close'`.
+    var cachedPeer: AddressInfo?
+    var cachedLocal: AddressInfo?
+    var connectHost: String?
+    var connectPort: Int?
+
+    // Options remembered until there is a handle.
+    var wantNoDelay: Bool?
+    var wantKeepAlive: (Bool, Int)?
+    var wantRef = true
+
+    // Timeout.
+    var timeoutMs = 0
+    var timeoutTimer: Timer?
+
+    /// Creates an unconnected socket (Node's `new net.Socket(options)`); call `connect` next.
+    public init(_ options: SocketOptions = SocketOptions(), loop: EventLoop = .default) {
+        self.loop = loop
+        self.allowHalfOpen = options.allowHalfOpen
+        let mark = options.highWaterMark ?? 64 * 1024
+        readableHighWaterMark = mark
+        writableHighWaterMark = mark
+        listeners.onNewListener = { [unowned self] name in
+            if name == "data" && self.flowing == nil { self.resume() }
+        }
+    }
+
+    /// A socket for a connection a server accepted.
+    convenience init(acceptedBy server: Server, handle: StreamHandle, options: SocketOptions) {
+        self.init(options, loop: server.loop)
+        self.server = server
+        adopt(handle)
+        cachePeer()
+    }
+
+    /// Takes ownership of a connected handle.
+    func adopt(_ h: StreamHandle) {
+        handle = h
+        h.socket = self
+        if !wantRef { h.unref() }
+    }
+
+    deinit {
+        timeoutTimer?.close()
+    }
+
+    // MARK: State (Node's getters)
+
+    /// Bytes received so far (Node's `bytesRead`); still readable after `'close'`.
+    public var bytesRead: Int { bytesReadCount }
+
+    /// Bytes accepted for writing so far, queued ones included (Node's `bytesWritten`).
+    public var bytesWritten: Int { bytesWrittenCount }
+
+    /// True until connected, and again once closed (Node's `pending`).
+    public var pending: Bool { handle == nil || connecting }
+
+    /// Whether the socket can still be read from (Node's `readable`).
+    public var readable: Bool { !destroyed && !readableEnded && !errored }
+
+    /// Whether the socket can still be written to (Node's `writable`).
+    public var writable: Bool { !destroyed && !writableEnded && !errored }
+
+    /// `"opening"`, `"open"`, `"readOnly"`, `"writeOnly"` or `"closed"` (Node's `readyState`).
+    public var readyState: String {
+        if connecting { return "opening" }
+        switch (readable, writable) {
+        case (true, true): return "open"
+        case (true, false): return "readOnly"
+        case (false, true): return "writeOnly"
+        case (false, false): return "closed"
+        }
+    }
+
+    /// Bytes waiting to be written (Node's `writableLength`).
+    public var writableLength: Int { queuedBytes }
+
+    /// Node's deprecated `bufferSize`: the same as `writableLength`.
+    public var bufferSize: Int { queuedBytes }
+
+    /// Whether a `'drain'` is awaited because `write` returned false (Node's `writableNeedDrain`).
+    public var writableNeedDrain: Bool { needDrain }
+
+    /// Bytes received but not yet delivered as `'data'` (Node's `readableLength`).
+    public var readableLength: Int { readBufferLength }
+
+    /// `true` while data flows, `false` when paused, `nil` before anyone consumed data
+    /// (Node's `readableFlowing`).
+    public var readableFlowing: Bool? { flowing }
+
+    /// The remote IP address (Node's `remoteAddress`); `nil` before connecting.
+    public var remoteAddress: String? { peer?.address }
+    /// The remote port (Node's `remotePort`).
+    public var remotePort: Int? { peer?.port }
+    /// `"IPv4"` or `"IPv6"` for the remote end (Node's `remoteFamily`).
+    public var remoteFamily: String? { peer?.family }
+    /// The local IP address (Node's `localAddress`); `nil` when not connected.
+    public var localAddress: String? { local?.address }
+    /// The local port (Node's `localPort`).
+    public var localPort: Int? { local?.port }
+    /// `"IPv4"` or `"IPv6"` for the local end (Node's `localFamily`).
+    public var localFamily: String? { local?.family }
+
+    /// The local address, family and port (Node's `socket.address()`); `nil` when not connected.
+    public func address() -> AddressInfo? { local }
+
+    var peer: AddressInfo? {
+        if cachedPeer == nil, !connecting { cachePeer() }
+        return cachedPeer
+    }
+
+    var local: AddressInfo? {
+        guard !destroyed else { return nil }
+        if cachedLocal == nil, !connecting { cachedLocal = handle?.localName }
+        return cachedLocal
+    }
+
+    func cachePeer() {
+        if let name = handle?.peerName { cachedPeer = name }
+    }
+
+    // MARK: Errors
+
+    /// Emits `'error'`; with no listener the loop's `onUnhandledError` hook hears it instead.
+    func emitError(_ error: NetError) {
+        if !emit(.error, error) {
+            loop.reportUnhandled(error, source: "Socket")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// Options for a new `Socket` (Node's `new net.Socket(options)`).
+public struct SocketOptions: Sendable {
+    /// When false (the default) the socket ends its writable side once the peer has ended its
+    /// side (after `'end'`); when true it stays writable until you call `end()`.
+    public var allowHalfOpen = false
+    /// The readable and writable high-water marks in bytes; `nil` means 64 KiB (Node ≥ 22).
+    public var highWaterMark: Int? = nil
+    /// Creates the default options.
+    public init(allowHalfOpen: Bool = false, highWaterMark: Int? = nil) {
+        self.allowHalfOpen = allowHalfOpen
+        self.highWaterMark = highWaterMark
+    }
+}
+
+/// Options for `socket.connect(_:)` and `Net.createConnection(_:)` (Node's `socket.connect(options)`),
+/// with the `SocketOptions` fields that `createConnection` also takes.
+public struct SocketConnectOptions: Sendable {
+    /// The port to connect to (0–65535).
+    public var port: Int
+    /// The host name or IP address; default `localhost`.
+    public var host: String = "localhost"
+    /// The local IP address to bind before connecting.
+    public var localAddress: String? = nil
+    /// The local port to bind before connecting.
+    public var localPort: Int? = nil
+    /// The IP family to look up: 0 (either, the default), 4 or 6.
+    public var family: Int = 0
+    /// `getaddrinfo` hint flags for the lookup (Node's `hints`).
+    public var hints: Int32 = 0
+    /// Disables Nagle's algorithm once connected (`setNoDelay(true)`).
+    public var noDelay = false
+    /// Enables keep-alive once connected (`setKeepAlive(true, keepAliveInitialDelay)`).
+    public var keepAlive = false
+    /// The keep-alive initial delay in milliseconds.
+    public var keepAliveInitialDelay = 0
+    /// An idle timeout in milliseconds set with `setTimeout` when connecting.
+    public var timeout: Int? = nil
+    /// See `SocketOptions.allowHalfOpen`.
+    public var allowHalfOpen = false
+    /// See `SocketOptions.highWaterMark`.
+    public var highWaterMark: Int? = nil
+
+    /// Options to connect to `host:port`.
+    public init(port: Int, host: String = "localhost") {
+        self.port = port
+        self.host = host
+    }
+
+    /// The socket options within these connect options.
+    public var socketOptions: SocketOptions { SocketOptions(allowHalfOpen: allowHalfOpen, highWaterMark: highWaterMark) }
+}
+
+/// The payload of a socket's `'close'` event.
+public struct CloseEvent: Sendable, Equatable {
+    /// Whether the socket was closed because of an error.
+    public var hadError: Bool
+}
+
+/// The payload of a socket's `'lookup'` event: Node's `(err, address, family, host)`.
+public struct LookupEvent: Sendable {
+    /// The lookup error, if the lookup failed.
+    public var error: NetError?
+    /// The address connected to; `nil` when the lookup failed.
+    public var address: String?
+    /// 4 or 6; `nil` when the lookup failed.
+    public var family: Int?
+    /// The host that was looked up.
+    public var host: String
+}
+
+extension Event where Source == Socket, Payload == Void {
+    /// The connection is established (Node's `'connect'`).
+    public static var connect: Self { .init("connect") }
+    /// The socket is ready for use, right after `'connect'` (Node's `'ready'`).
+    public static var ready: Self { .init("ready") }
+    /// The peer ended its side: no more data will arrive (Node's `'end'`).
+    public static var end: Self { .init("end") }
+    /// All writes are flushed and the writable side is shut down (Node's `'finish'`).
+    public static var finish: Self { .init("finish") }
+    /// The write queue emptied after `write` returned false (Node's `'drain'`).
+    public static var drain: Self { .init("drain") }
+    /// The socket was idle for its timeout; it stays open (Node's `'timeout'`).
+    public static var timeout: Self { .init("timeout") }
+}
+
+extension Event where Source == Socket, Payload == Buffer {
+    /// Bytes arrived (Node's `'data'`). Adding a listener starts the flow of data.
+    public static var data: Self { .init("data") }
+}
+
+extension Event where Source == Socket, Payload == CloseEvent {
+    /// The socket is fully closed; its last event (Node's `'close'` with `hadError`).
+    public static var close: Self { .init("close") }
+}
+
+extension Event where Source == Socket, Payload == NetError {
+    /// Something failed; `'close'` follows (Node's `'error'`).
+    public static var error: Self { .init("error") }
+}
+
+extension Event where Source == Socket, Payload == LookupEvent {
+    /// The host name was resolved, or failed to, before connecting (Node's `'lookup'`).
+    public static var lookup: Self { .init("lookup") }
+}

@@ -1,0 +1,120 @@
+internal import CUV
+
+/// A connected or listening stream: the `uv_tcp_t` or `uv_pipe_t` under a `Socket` or `Server`.
+///
+/// This is the shared stream layer: reading, writing, shutdown, close and ref counting are written
+/// once here for TCP and Unix pipes alike; only creation, bind, connect and addresses differ
+/// (`StreamHandle+TCP.swift`). While open, the handle keeps its socket or server alive, and lets
+/// go of it in `didClose`, so no cycle outlives the handle.
+final class StreamHandle: Handle {
+    /// What the handle is.
+    enum Kind { case tcp, pipe }
+    let kind: Kind
+    /// The socket this handle carries; set while it is open.
+    var socket: Socket?
+    /// The server listening on this handle; set while it is open.
+    var server: Server?
+    private(set) var reading = false
+
+    init(loop: EventLoop, kind: Kind) {
+        self.kind = kind
+        super.init(loop: loop, size: max(MemoryLayout<uv_tcp_t>.size, MemoryLayout<uv_pipe_t>.size))
+    }
+
+    var stream: UnsafeMutablePointer<uv_stream_t> { raw.assumingMemoryBound(to: uv_stream_t.self) }
+    var tcp: UnsafeMutablePointer<uv_tcp_t> { raw.assumingMemoryBound(to: uv_tcp_t.self) }
+    var pipe: UnsafeMutablePointer<uv_pipe_t> { raw.assumingMemoryBound(to: uv_pipe_t.self) }
+
+    override func didClose() {
+        reading = false
+        let s = socket
+        let srv = server
+        socket = nil
+        server = nil
+        s?.handleClosed(self)
+        srv?.handleClosed(self)
+    }
+
+    // MARK: Reading
+
+    /// Starts delivering reads to the socket. Returns 0 or a uv error.
+    @discardableResult
+    func readStart() -> Int32 {
+        guard isOpen, !isClosing, !reading else { return 0 }
+        let r = uv_read_start(stream, streamAlloc, streamRead)
+        if r == 0 { reading = true }
+        return r
+    }
+
+    /// Stops reading; the kernel buffers what the peer sends, and the peer slows down.
+    func readStop() {
+        guard isOpen, !isClosing, reading else { return }
+        uv_read_stop(stream)
+        reading = false
+    }
+
+    // MARK: Writing
+
+    /// Writes what the kernel takes now without blocking. Returns the byte count (0 when it
+    /// would block) or a negative uv error.
+    func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard bytes.count > 0 else { return 0 }
+        var buf = uv_buf_init(
+            UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
+        let r = uv_try_write(stream, &buf, 1)
+        if r == UV_EAGAIN.rawValue { return 0 }
+        return Int(r)
+    }
+
+    /// Bytes libuv still holds in its write queue.
+    var writeQueueSize: Int { Int(uv_stream_get_write_queue_size(stream)) }
+
+    func writeCompleted(_ request: WriteRequest, status: Int32) {
+        if let socket { socket.afterWrite(request, status: status) } else { loop.writeRequests.put(request) }
+    }
+
+    // MARK: Shutdown
+
+    /// Sends FIN once queued writes are out; `done` gets 0 or a uv error.
+    func shutdown(_ done: @escaping (Int32) -> Void) -> Int32 {
+        let request = ShutdownRequest(done: done)
+        let unmanaged = Unmanaged.passRetained(request)
+        uv_req_set_data(cuv_req(request.req), unmanaged.toOpaque())
+        let r = uv_shutdown(request.req, stream) { req, status in
+            guard let req else { return }
+            let request = Unmanaged<ShutdownRequest>.fromOpaque(uv_req_get_data(cuv_req(req))!).takeRetainedValue()
+            let loop = EventLoop.from(req.pointee.handle.pointee.loop)
+            request.done(status)
+            loop.drainTicks()
+        }
+        if r < 0 { unmanaged.release() }
+        return r
+    }
+}
+
+/// A `uv_shutdown_t` and what to do when it completes.
+final class ShutdownRequest {
+    let req: UnsafeMutablePointer<uv_shutdown_t> = .allocate(capacity: 1)
+    let done: (Int32) -> Void
+    init(done: @escaping (Int32) -> Void) { self.done = done }
+    deinit { req.deallocate() }
+}
+
+/// libuv asks for read memory: hand out the free tail of the loop's slab.
+private let streamAlloc: uv_alloc_cb = { h, _, buf in
+    let owner = Handle.owner(h, as: StreamHandle.self)
+    let (base, size) = owner.loop.readSlab.next()
+    buf!.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
+}
+
+/// libuv delivers a read: bytes, end of stream, or an error.
+private let streamRead: uv_read_cb = { s, nread, _ in
+    let owner = Handle.owner(s, as: StreamHandle.self)
+    guard let socket = owner.socket else { return }
+    if nread > 0 {
+        socket.onRead(owner.loop.readSlab.take(nread))
+    } else if nread < 0 {
+        socket.onReadError(Int32(nread))
+    }
+    owner.loop.drainTicks()
+}

@@ -1,0 +1,119 @@
+internal import CUV
+
+/// A libuv timer: Node's `setTimeout`/`setInterval` object, with `ref()`, `unref()`,
+/// `refresh()` and `close()`.
+///
+/// A timer keeps the loop alive while it is pending and ref'ed. The callback runs on the loop's
+/// thread; a one-shot timer stops itself before calling it. A timer can be started again after
+/// it fired or was stopped; `close()` releases it for good.
+public final class Timer {
+    private let handle: TimerHandle
+    /// The delay in milliseconds.
+    public private(set) var timeout: UInt64
+    /// The repeat interval in milliseconds; 0 for a one-shot timer.
+    public private(set) var interval: UInt64
+    private var wantsRef = true
+
+    /// Creates a timer on `loop` (not yet started).
+    public init(loop: EventLoop = .default, _ callback: @escaping () -> Void) {
+        handle = TimerHandle(loop: loop, callback: callback)
+        timeout = 0
+        interval = 0
+    }
+
+    /// Starts (or restarts) the timer: `callback` runs after `timeout` ms, then every `interval`
+    /// ms if `interval` is not 0.
+    public func start(timeout: UInt64, interval: UInt64 = 0) {
+        self.timeout = timeout
+        self.interval = interval
+        handle.start(timeout: timeout, interval: interval)
+        if !wantsRef { handle.unref() }
+    }
+
+    /// Stops the timer; it can be started again.
+    public func stop() { handle.stop() }
+
+    /// Restarts the countdown from now with the same delay (Node's `timeout.refresh()`).
+    @discardableResult
+    public func refresh() -> Timer {
+        handle.start(timeout: timeout, interval: interval)
+        return self
+    }
+
+    /// Whether the timer is waiting to fire.
+    public var isActive: Bool { handle.isActive }
+
+    /// Makes the pending timer keep the loop alive (the default).
+    @discardableResult
+    public func ref() -> Timer { wantsRef = true; handle.ref(); return self }
+
+    /// Lets the loop end while the timer is pending.
+    @discardableResult
+    public func unref() -> Timer { wantsRef = false; handle.unref(); return self }
+
+    /// Whether the timer keeps the loop alive.
+    public func hasRef() -> Bool { wantsRef }
+
+    /// Stops the timer and releases its handle; it cannot be started again.
+    public func close() { handle.close() }
+
+    deinit { handle.close() }
+}
+
+/// The `uv_timer_t` behind a `Timer`.
+final class TimerHandle: Handle {
+    var callback: (() -> Void)?
+
+    init(loop: EventLoop, callback: @escaping () -> Void) {
+        self.callback = callback
+        super.init(loop: loop, size: MemoryLayout<uv_timer_t>.size)
+        uv_timer_init(loop.uv, timer)
+        opened()
+    }
+
+    var timer: UnsafeMutablePointer<uv_timer_t> { raw.assumingMemoryBound(to: uv_timer_t.self) }
+
+    var isActive: Bool { isOpen && !isClosing && uv_is_active(handle) != 0 }
+
+    func start(timeout: UInt64, interval: UInt64) {
+        guard isOpen, !isClosing else { return }
+        uv_timer_start(timer, { t in
+            let owner = Handle.owner(t, as: TimerHandle.self)
+            owner.callback?()
+            owner.loop.drainTicks()
+        }, timeout, interval)
+    }
+
+    func stop() {
+        guard isOpen, !isClosing else { return }
+        uv_timer_stop(timer)
+    }
+
+    override func didClose() { callback = nil }
+}
+
+extension EventLoop {
+    /// Runs `callback` once after `ms` milliseconds (Node's `setTimeout`). Keep the returned
+    /// timer to cancel it with `close()`.
+    @discardableResult
+    public func setTimeout(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timer {
+        var timer: Timer?
+        let t = Timer(loop: self) {
+            callback()
+            timer?.close()
+            timer = nil
+        }
+        timer = t
+        t.start(timeout: ms)
+        return t
+    }
+
+    /// Runs `callback` every `ms` milliseconds until the returned timer is closed
+    /// (Node's `setInterval`).
+    @discardableResult
+    public func setInterval(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timer {
+        let t = Timer(loop: self, callback)
+        t.start(timeout: ms, interval: ms)
+        return t
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+import Foundation
+@testable import NetCore
+import Net
+
+/// Runs `body` on a fresh loop, then runs the loop until nothing is left, failing the test if
+/// that takes longer than `timeout` milliseconds (every handle is then closed so the test ends).
+/// Afterwards no handle may be left open.
+func withLoop(
+    timeout: UInt64 = 5000, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (EventLoop) throws -> Void
+) rethrows {
+    let loop = EventLoop()
+    loop.onUnhandledError = { error, source in
+        Issue.record("unhandled 'error' on \(source): \(error)", sourceLocation: sourceLocation)
+    }
+    try body(loop)
+    var timedOut = false
+    let guardTimer = Timer(loop: loop) {
+        timedOut = true
+        loop.closeAllHandles()
+    }
+    guardTimer.unref()
+    guardTimer.start(timeout: timeout)
+    loop.run()
+    guardTimer.close()
+    loop.run()
+    #expect(!timedOut, "the loop was still busy after \(timeout) ms", sourceLocation: sourceLocation)
+    #expect(loop.liveHandles == 0, "\(loop.liveHandles) handles left open", sourceLocation: sourceLocation)
+}
+
+/// Records what happened, in order, for assertions on event order.
+final class Log {
+    var entries: [String] = []
+    func callAsFunction(_ entry: String) { entries.append(entry) }
+}
+
+/// Listens on 127.0.0.1 with a free port and calls `ready` with the port once listening.
+@discardableResult
+func listenLocal(
+    _ server: Server, host: String = "127.0.0.1", _ ready: @escaping (Int) -> Void
+) -> Server {
+    do {
+        try server.listen(port: 0, host: host) { ready(server.address()?.port ?? 0) }
+    } catch {
+        Issue.record("listen threw \(error)")
+    }
+    return server
+}
+
+/// A port on 127.0.0.1 with nothing listening: bound and released by the OS just now.
+func closedPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
+func patternBytes(_ count: Int, seed: UInt64 = 0x9E3779B97F4A7C15) -> [UInt8] {
+    var x = seed
+    var out = [UInt8](repeating: 0, count: count)
+    for i in 0..<count {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17
+        out[i] = UInt8(truncatingIfNeeded: x)
+    }
+    return out
+}
