@@ -61,7 +61,7 @@ extension Socket {
         handle = nil
         cachedPeer = nil
         cachedLocal = nil
-        flowing = flowing == false ? false : nil
+        // `flowing` survives, as in Node: a socket that was flowing keeps flowing.
         readBuffer.removeAll()
         readBufferLength = 0
         eofReceived = false

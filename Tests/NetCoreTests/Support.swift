@@ -71,3 +71,18 @@ func patternBytes(_ count: Int, seed: UInt64 = 0x9E3779B97F4A7C15) -> [UInt8] {
     }
     return out
 }
+
+/// Connects a new socket to `host:port`, recording a test issue (not crashing) if connect throws.
+@discardableResult
+func dial(
+    _ port: Int, host: String = "127.0.0.1", loop: EventLoop, options: SocketOptions = SocketOptions(),
+    sourceLocation: SourceLocation = #_sourceLocation, onConnect: (() -> Void)? = nil
+) -> Socket {
+    let socket = Socket(options, loop: loop)
+    do {
+        try socket.connect(port: port, host: host, onConnect: onConnect)
+    } catch {
+        Issue.record("connect threw \(error)", sourceLocation: sourceLocation)
+    }
+    return socket
+}
