@@ -1,4 +1,7 @@
 internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Watches for a process signal on a loop (Node's `process.on('SIGINT', …)`).
 ///
@@ -7,8 +10,13 @@ internal import CUV
 public final class SignalWatcher {
     private let handle: SignalHandle
 
-    /// Starts watching `signal` (e.g. `SIGINT`) on `loop`.
+    /// Starts watching `signal` (e.g. `SIGINT`) on `loop`. The signal is unblocked on the calling
+    /// thread (a process may inherit it blocked from its parent), so it is really delivered.
     public init(_ signal: Int32, loop: EventLoop = .default, _ handler: @escaping () -> Void) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         handle = SignalHandle(loop: loop, signal: signal, handler: handler)
     }
 

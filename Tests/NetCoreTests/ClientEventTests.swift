@@ -7,12 +7,12 @@ import Net
     // node: test/parallel/test-net-socket-connecting.js
     @Test func connectingIsTrueUntilTheConnectCallback() throws {
         var seen: [Bool] = []
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { $0.end() }
             listenLocal(server) { port in
                 let client = Socket(loop: loop)
                 seen.append(client.connecting)
-                try? client.connect(port: port, host: "127.0.0.1") {
+                _ = try? client.connect(port: port, host: "127.0.0.1") {
                     seen.append(client.connecting)
                     client.end()
                     server.close()
@@ -28,7 +28,7 @@ import Net
     /// connect → ready → data → end → finish → close(false).
     @Test func happyPathEventOrderAndFlags() throws {
         let log = Log()
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { socket in
                 socket.on(.data) { _ in }
                 socket.end("bye")
@@ -39,7 +39,7 @@ import Net
                     log("\(name) r=\(c.readable) w=\(c.writable) \(c.readyState) pending=\(c.pending) destroyed=\(c.destroyed)")
                 }
                 state("new")
-                try? c.connect(port: port, host: "127.0.0.1")
+                _ = try? c.connect(port: port, host: "127.0.0.1")
                 state("connecting")
                 c.on(.connect) { state("connect") }
                 c.on(.ready) { state("ready") }
@@ -67,7 +67,7 @@ import Net
     // node: test/parallel/test-net-remote-address-port.js
     @Test func remoteAndLocalAddressesOnBothSides() throws {
         var checks: [String] = []
-        try withLoop { loop in
+        withLoop { loop in
             var serverPort = 0
             let server = Server(loop: loop)
             server.on(.connection) { socket in
@@ -80,7 +80,7 @@ import Net
                 serverPort = port
                 let client = Socket(loop: loop)
                 checks.append("before \(client.remoteAddress ?? "nil") \(client.remotePort.map(String.init) ?? "nil")")
-                try? client.connect(port: port, host: "127.0.0.1") {
+                _ = try? client.connect(port: port, host: "127.0.0.1") {
                     checks.append("client sees \(client.remoteAddress ?? "nil") \(client.remoteFamily ?? "nil") \(client.remotePort == port)")
                     checks.append("local \(client.localAddress ?? "nil") \(client.localFamily ?? "nil") \(client.localPort ?? 0 > 0)")
                     client.end()
@@ -103,7 +103,7 @@ import Net
     // server side's remote port.
     @Test func clientLocalPortIsServerSideRemotePort() throws {
         var pair: (Int?, Int?) = (nil, nil)
-        try withLoop { loop in
+        withLoop { loop in
             let server = Server(loop: loop)
             server.on(.connection) { socket in
                 pair.1 = socket.remotePort
@@ -123,7 +123,7 @@ import Net
     // address, its family, the host); an IP literal emits none (test-net-dns-lookup-skip.js).
     @Test func lookupEventForNamesOnly() throws {
         var lookups: [String] = []
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { $0.end() }
             listenLocal(server) { port in
                 let byName = dial(port, host: "localhost", loop: loop)
@@ -142,7 +142,7 @@ import Net
     // node: test/parallel/test-net-end-destroyed.js
     @Test func notDestroyedInsideEnd() throws {
         var destroyedAtEnd: Bool?
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { $0.end() }
             listenLocal(server) { port in
                 let client = dial(port, loop: loop)
@@ -160,7 +160,7 @@ import Net
     // destroyed at 'end' but shuts its own side down: 'finish' (still not destroyed), then 'close'.
     @Test func withoutHalfOpenTheSocketEndsItsOwnSide() throws {
         let log = Log()
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { $0.end(Buffer(count: 1024)) }
             listenLocal(server) { port in
                 let socket = dial(port, loop: loop)
@@ -183,7 +183,7 @@ import Net
     // 'end' the client is not readable but still writable, and its writes reach the server.
     @Test func halfOpenClientStaysWritableAfterEnd() throws {
         let log = Log()
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(ServerOptions(allowHalfOpen: true), loop: loop) { socket in
                 var received = ""
                 socket.on(.data) { received += $0.toString() }
@@ -217,7 +217,7 @@ import Net
     // node: test/parallel/test-net-connect-destroy.js, test-net-connect-immediate-destroy.js
     @Test func destroyBeforeConnectingEmitsOnlyClose() throws {
         let log = Log()
-        try withLoop { loop in
+        withLoop { loop in
             let never = Socket(loop: loop)
             never.on(.close) { e in log("unconnected close \(e.hadError)") }
             never.destroy()

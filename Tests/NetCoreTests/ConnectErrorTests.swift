@@ -7,7 +7,7 @@ import Net
     // node: test/sequential/test-net-connect-handle-econnrefused.js
     @Test func refusedConnectReportsEconnrefusedAfterConnecting() throws {
         let log = Log()
-        try withLoop { loop in
+        withLoop { loop in
             let c = dial(closedPort(), loop: loop)
             c.on(.connect) { log("connect") }
             c.on(.error) { e in log("error \(e.code) connecting=\(c.connecting)") }
@@ -20,7 +20,7 @@ import Net
     @Test func refusedErrorCarriesAddressPortAndNodesMessage() throws {
         var error: NetError?
         let port = closedPort()
-        try withLoop { loop in
+        withLoop { loop in
             dial(port, loop: loop).on(.error) { error = $0 }
         }
         let e = try #require(error)
@@ -38,7 +38,7 @@ import Net
         var error: NetError?
         let port = closedPort()
         let localPort = closedPort()
-        try withLoop { loop in
+        withLoop { loop in
             var options = SocketConnectOptions(port: port, host: "127.0.0.1")
             options.localAddress = "127.0.0.1"
             options.localPort = localPort
@@ -58,7 +58,7 @@ import Net
     @Test func reconnectFromCloseAfterRefusal() throws {
         let log = Log()
         let attempts = 20
-        try withLoop { loop in
+        withLoop { loop in
             let port = closedPort()
             let c = dial(port, loop: loop)
             var tries = 1
@@ -67,7 +67,7 @@ import Net
                 log("close \(e.hadError)")
                 if tries < attempts {
                     tries += 1
-                    try? c.connect(port: port, host: "127.0.0.1")
+                    _ = try? c.connect(port: port, host: "127.0.0.1")
                 }
             }
         }
@@ -79,7 +79,7 @@ import Net
     // clean 'close', with fresh byte counts and hadError false.
     @Test func reconnectAfterCleanClose() throws {
         var rounds: [String] = []
-        try withLoop { loop in
+        withLoop { loop in
             let server = Net.createServer(loop: loop) { socket in
                 socket.on(.data) { socket.end($0) }
             }
@@ -91,9 +91,9 @@ import Net
                 c.on(.close) { e in
                     n += 1
                     if e.hadError { rounds.append("error close") }
-                    if n < 5 { try? c.connect(port: port, host: "127.0.0.1") } else { server.close() }
+                    if n < 5 { _ = try? c.connect(port: port, host: "127.0.0.1") } else { server.close() }
                 }
-                try? c.connect(port: port, host: "127.0.0.1")
+                _ = try? c.connect(port: port, host: "127.0.0.1")
             }
         }
         #expect(rounds == (0..<5).map { "round \($0) read=7 written=7" })

@@ -55,20 +55,20 @@ import Net
         var error: NetError?
         var relistened = false
         var busyPort = 0
-        try withLoop { loop in
+        withLoop { loop in
             let first = Server(loop: loop)
             listenLocal(first) { port in
                 busyPort = port
                 let second = Server(loop: loop)
                 second.on(.error) { e in
                     error = e
-                    try? second.listen(port: 0, host: "127.0.0.1") {
+                    _ = try? second.listen(port: 0, host: "127.0.0.1") {
                         relistened = second.listening
                         second.close()
                         first.close()
                     }
                 }
-                try? second.listen(port: port, host: "127.0.0.1")
+                _ = try? second.listen(port: port, host: "127.0.0.1")
             }
         }
         let e = try #require(error)
@@ -86,7 +86,7 @@ import Net
             try server.listen(port: 0, host: "127.0.0.1") {
                 count += 1
                 server.close()
-                try? server.listen(port: 0, host: "127.0.0.1") {
+                _ = try? server.listen(port: 0, host: "127.0.0.1") {
                     count += 1
                     server.close()
                 }
@@ -130,7 +130,7 @@ import Net
     // node: test/parallel/test-net-server-close.js (close on a server that never listened)
     @Test func closeWithoutListeningGivesNotRunning() throws {
         var error: NetError?
-        try withLoop { loop in
+        withLoop { loop in
             Server(loop: loop).close { error = $0 }
         }
         #expect(error?.code == .ERR_SERVER_NOT_RUNNING)
