@@ -9,8 +9,9 @@ extension Socket {
     /// `'drain'` before writing more. `callback` runs once the bytes are handed to the kernel (on
     /// the next tick when that happened at once), or with the error if the write failed. Writing
     /// after `end()` fails with `ERR_STREAM_WRITE_AFTER_END`, after `destroy()` with
-    /// `ERR_STREAM_DESTROYED` (to the callback only), and after the peer ended a socket that is
-    /// not half-open and already ended with `EPIPE`.
+    /// `ERR_STREAM_DESTROYED` (to the callback only), on a socket that never connected with
+    /// `ERR_SOCKET_CLOSED`, and after the peer ended a socket that is not half-open and already
+    /// ended with `EPIPE`.
     @discardableResult
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
         if let refusal = writeRefusal() {
@@ -103,6 +104,9 @@ extension Socket {
                 return e
             }
             return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
+        }
+        if handle == nil && !connecting {
+            return NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
         }
         return nil
     }

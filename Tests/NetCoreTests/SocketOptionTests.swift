@@ -124,3 +124,18 @@ import Net
         #expect(connected)
     }
 }
+
+/// Writes on a socket that never connected.
+@Suite struct UnconnectedWriteTests {
+    // Checked against node v20: the callback and 'error' get ERR_SOCKET_CLOSED, write returns false.
+    @Test func writeOnAnUnconnectedSocketFailsWithSocketClosed() throws {
+        let log = Log()
+        withLoop { loop in
+            let s = Socket(loop: loop)
+            s.on(.error) { log("error \($0.code) \($0.message)") }
+            s.on(.close) { _ in log("close") }
+            log("returned \(s.write("x") { log("callback \($0?.code.rawValue ?? "nil")") })")
+        }
+        #expect(log.entries == ["returned false", "callback ERR_SOCKET_CLOSED", "error ERR_SOCKET_CLOSED Socket is closed", "close"])
+    }
+}
