@@ -28,7 +28,7 @@ public struct Buffer: @unchecked Sendable {
     public init(count: Int, fill: UInt8 = 0) {
         let n = Swift.max(0, count)
         let s = BufferStorage.make(n)
-        s.withBytes { $0.initializeMemory(as: UInt8.self, repeating: fill, count: n) }
+        _ = s.withBytes { $0.initializeMemory(as: UInt8.self, repeating: fill, count: n) }
         self.init(storage: s, offset: 0, count: n)
     }
 

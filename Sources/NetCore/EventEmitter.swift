@@ -134,7 +134,7 @@ public final class ListenerTable {
 
     /// Told the name of each event that gains a listener (Node's `'newListener'`), so an emitter
     /// can react, as a socket starts flowing when a `'data'` listener arrives.
-    var onNewListener: ((String) -> Void)?
+    var onNewListener: ((String, ObjectIdentifier) -> Void)?
 
     /// Creates an empty table.
     public init() {}
@@ -156,7 +156,7 @@ public final class ListenerTable {
         } else {
             entries.append(Entry(name: name, type: type, boxes: [box], onceCount: once ? 1 : 0))
         }
-        onNewListener?(name)
+        onNewListener?(name, type)
     }
 
     func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {

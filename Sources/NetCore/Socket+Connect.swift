@@ -39,7 +39,7 @@ extension Socket {
         if let onConnect { once(.connect, onConnect) }
         if options.noDelay { wantNoDelay = true }
         if options.keepAlive { wantKeepAlive = (true, options.keepAliveInitialDelay) }
-        if let t = options.timeout { setTimeout(t) }
+        if let t = options.timeout { try setTimeout(t) }
         connecting = true
         connectHost = options.host
         connectPort = options.port

@@ -1,4 +1,4 @@
-/// `pipe`: forward everything read to another socket, with backpressure.
+/// `pipe`/`unpipe`: forward everything read to another socket, with backpressure.
 extension Socket {
     /// Writes every chunk this socket reads to `destination`, pausing while the destination's
     /// queue is over its high-water mark and resuming on its `'drain'`; when this socket ends,
@@ -7,16 +7,43 @@ extension Socket {
     @discardableResult
     public func pipe(_ destination: Socket, end: Bool = true) -> Socket {
         // Weak both ways: either socket may close and go first.
-        on(.data) { [weak self, weak destination] chunk in
+        let data = addListener(.data) { [weak self, weak destination] chunk in
             guard let destination else { return }
             if !destination.write(chunk) { self?.pause() }
         }
-        destination.on(.drain) { [weak self] in
-            if let self, !self.destroyed { self.resume() }
+        let drain = destination.addListener(.drain) { [weak self] in
+            if let self, !self.destroyed, self.pipes.contains(where: { $0.destination === destination }) {
+                self.resume()
+            }
         }
-        if end {
-            on(.end) { [weak destination] in destination?.end() }
-        }
+        let ending = end ? addListener(.end) { [weak destination] in destination?.end() } : nil
+        pipes.append(PipeLink(destination: destination, data: data, drain: drain, end: ending))
         return destination
     }
+
+    /// Stops piping to `destination`, or to every destination when nil (Node's `unpipe`). The
+    /// source is paused if nothing else consumes its data. Returns the socket.
+    @discardableResult
+    public func unpipe(_ destination: Socket? = nil) -> Socket {
+        let (gone, kept) = (
+            pipes.filter { destination == nil || $0.destination === destination },
+            pipes.filter { destination != nil && $0.destination !== destination }
+        )
+        pipes = kept
+        for link in gone {
+            off(link.data)
+            if let end = link.end { off(end) }
+            link.destination?.off(link.drain)
+        }
+        if pipes.isEmpty && listenerCount(.data) == 0 && !gone.isEmpty { pause() }
+        return self
+    }
+}
+
+/// One `pipe` from a socket to a destination.
+struct PipeLink {
+    weak var destination: Socket?
+    let data: ListenerToken
+    let drain: ListenerToken
+    let end: ListenerToken?
 }

@@ -45,7 +45,7 @@ extension Socket {
         bytesReadCount += chunk.count
         if timeoutMs > 0 { refreshTimeout() }
         if flowing == true && readBuffer.isEmpty {
-            emit(.data, chunk)
+            deliver(chunk)
         } else {
             readBuffer.append(chunk)
             readBufferLength += chunk.count
@@ -68,7 +68,7 @@ extension Socket {
     func flushReadBuffer() {
         while flowing == true, !destroyed, let chunk = readBuffer.popFirst() {
             readBufferLength -= chunk.count
-            emit(.data, chunk)
+            deliver(chunk)
         }
         if readBuffer.isEmpty && eofReceived && flowing != false { scheduleEnd() }
     }
@@ -83,6 +83,11 @@ extension Socket {
     /// done the socket destroys itself (Node's autoDestroy).
     private func emitEnd() {
         guard !destroyed, !readableEnded else { return }
+        if var d = decoder {
+            let rest = d.end()
+            decoder = d
+            if !rest.isEmpty { emit(.text, rest) }
+        }
         readableEnded = true
         if !allowHalfOpen { peerEnded = true }
         emit(.end)

@@ -3,9 +3,13 @@ extension Socket {
     /// Emits `'timeout'` after `ms` milliseconds of inactivity (no read, write or connect
     /// progress); 0 disables it (Node's `setTimeout(ms, callback)`). The socket stays open: end or
     /// destroy it yourself. The timer never keeps the loop alive. `callback` is added as a
-    /// once-listener for `'timeout'`. Returns the socket.
+    /// once-listener for `'timeout'`. While a long write is making progress the timeout waits,
+    /// as in Node. Throws `ERR_OUT_OF_RANGE` for a negative `ms`. Returns the socket.
     @discardableResult
-    public func setTimeout(_ ms: Int, callback: (() -> Void)? = nil) -> Socket {
+    public func setTimeout(_ ms: Int, callback: (() -> Void)? = nil) throws(NetError) -> Socket {
+        guard ms >= 0 else {
+            throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)")
+        }
         guard !destroyed else { return self }
         timeoutMs = max(0, ms)
         if ms <= 0 {
@@ -15,9 +19,7 @@ extension Socket {
         }
         if let callback { once(.timeout, callback) }
         if timeoutTimer == nil {
-            timeoutTimer = Timer(loop: loop) { [unowned self] in
-                if !destroyed { emit(.timeout) }
-            }
+            timeoutTimer = Timer(loop: loop) { [unowned self] in onTimeout() }
             timeoutTimer?.unref()
         }
         refreshTimeout()
@@ -26,6 +28,21 @@ extension Socket {
 
     /// The idle timeout in milliseconds, or nil when none is set (Node's `timeout`).
     public var timeout: Int? { timeoutMs > 0 ? timeoutMs : nil }
+
+    /// The timer ran out: emit `'timeout'`, unless a write in flight has progressed since the last
+    /// check (libuv's queue shrank), in which case wait another period (Node's `_onTimeout`).
+    private func onTimeout() {
+        guard !destroyed else { return }
+        if inFlight != nil, let h = handle {
+            let size = h.writeQueueSize
+            if size != lastTimeoutQueueSize {
+                lastTimeoutQueueSize = size
+                refreshTimeout()
+                return
+            }
+        }
+        emit(.timeout)
+    }
 
     /// Restarts the idle countdown after activity.
     func refreshTimeout() {

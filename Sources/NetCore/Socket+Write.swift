@@ -185,6 +185,7 @@ extension Socket {
     /// A `uv_write` completed.
     func afterWrite(_ request: WriteRequest, status: Int32) {
         inFlight = nil
+        lastTimeoutQueueSize = 0
         queuedBytes -= request.byteCount
         let error: NetError? = status < 0 && !destroyed ? .errno(status, syscall: "write") : nil
         for chunk in request.chunks { chunk.callback?(error) }

@@ -40,6 +40,14 @@ public final class Socket: EventEmitter {
     public let readableHighWaterMark: Int
     var bytesReadCount = 0
 
+    /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
+    var decoder: StringDecoder?
+    /// Reads land in the caller's memory instead of `'data'` when created with `onread`.
+    var onread: OnReadState?
+
+    /// Destinations this socket pipes to, with the listeners that do it.
+    var pipes: [PipeLink] = []
+
     // Writable side.
     var writeQueue = Deque<WriteChunk>()
     var queuedBytes = 0
@@ -72,6 +80,7 @@ public final class Socket: EventEmitter {
     // Timeout.
     var timeoutMs = 0
     var timeoutTimer: Timer?
+    var lastTimeoutQueueSize = 0
 
     /// Creates an unconnected socket (Node's `new net.Socket(options)`); call `connect` next.
     public init(_ options: SocketOptions = SocketOptions(), loop: EventLoop = .default) {
@@ -80,8 +89,11 @@ public final class Socket: EventEmitter {
         let mark = options.highWaterMark ?? 64 * 1024
         readableHighWaterMark = mark
         writableHighWaterMark = mark
-        listeners.onNewListener = { [unowned self] name in
-            if name == "data" && self.flowing == nil { self.resume() }
+        if let o = options.onread { onread = OnReadState(o) }
+        listeners.onNewListener = { [unowned self] name, type in
+            guard name == "data" else { return }
+            if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
+            if flowing == nil { resume() }
         }
     }
 

@@ -1,20 +1,23 @@
 /// Options for a new `Socket` (Node's `new net.Socket(options)`).
-public struct SocketOptions: Sendable {
+public struct SocketOptions {
     /// When false (the default) the socket ends its writable side once the peer has ended its
     /// side (after `'end'`); when true it stays writable until you call `end()`.
     public var allowHalfOpen = false
     /// The readable and writable high-water marks in bytes; `nil` means 64 KiB (Node ≥ 22).
     public var highWaterMark: Int? = nil
+    /// Reads go into your memory and to `onread.callback` instead of `'data'` events.
+    public var onread: OnRead? = nil
     /// Creates the default options.
-    public init(allowHalfOpen: Bool = false, highWaterMark: Int? = nil) {
+    public init(allowHalfOpen: Bool = false, highWaterMark: Int? = nil, onread: OnRead? = nil) {
         self.allowHalfOpen = allowHalfOpen
         self.highWaterMark = highWaterMark
+        self.onread = onread
     }
 }
 
 /// Options for `socket.connect(_:)` and `Net.createConnection(_:)` (Node's `socket.connect(options)`),
 /// with the `SocketOptions` fields that `createConnection` also takes.
-public struct SocketConnectOptions: Sendable {
+public struct SocketConnectOptions {
     /// The port to connect to (0–65535).
     public var port: Int
     /// The host name or IP address; default `localhost`.
@@ -39,6 +42,8 @@ public struct SocketConnectOptions: Sendable {
     public var allowHalfOpen = false
     /// See `SocketOptions.highWaterMark`.
     public var highWaterMark: Int? = nil
+    /// See `SocketOptions.onread`.
+    public var onread: OnRead? = nil
 
     /// Options to connect to `host:port`.
     public init(port: Int, host: String = "localhost") {
@@ -47,7 +52,9 @@ public struct SocketConnectOptions: Sendable {
     }
 
     /// The socket options within these connect options.
-    public var socketOptions: SocketOptions { SocketOptions(allowHalfOpen: allowHalfOpen, highWaterMark: highWaterMark) }
+    public var socketOptions: SocketOptions {
+         SocketOptions(allowHalfOpen: allowHalfOpen, highWaterMark: highWaterMark, onread: onread)
+    }
 }
 
 /// The payload of a socket's `'close'` event.

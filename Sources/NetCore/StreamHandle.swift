@@ -103,6 +103,10 @@ final class ShutdownRequest {
 /// libuv asks for read memory: hand out the free tail of the loop's slab.
 private let streamAlloc: uv_alloc_cb = { h, _, buf in
     let owner = Handle.owner(h, as: StreamHandle.self)
+    if let memory = owner.socket?.onreadMemory() {
+        buf!.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
+        return
+    }
     let (base, size) = owner.loop.readSlab.next()
     buf!.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
 }
@@ -112,7 +116,11 @@ private let streamRead: uv_read_cb = { s, nread, _ in
     let owner = Handle.owner(s, as: StreamHandle.self)
     guard let socket = owner.socket else { return }
     if nread > 0 {
-        socket.onRead(owner.loop.readSlab.take(nread))
+        if let state = socket.onread {
+            socket.onReadInto(state, count: nread)
+        } else {
+            socket.onRead(owner.loop.readSlab.take(nread))
+        }
     } else if nread < 0 {
         socket.onReadError(Int32(nread))
     }

@@ -1,0 +1,68 @@
+/// Node's `onread` option: reads land in memory the caller provides, and a callback sees each
+/// one; no `'data'` events, no allocation per read.
+public struct OnRead {
+    /// Where reads land.
+    public enum Memory {
+        /// This memory, reused for every read; the caller keeps it alive while the socket lives.
+        case buffer(UnsafeMutableRawBufferPointer)
+        /// A region of this many bytes that the socket allocates once and frees when it is gone.
+        case capacity(Int)
+        /// A region from this function, called once at the start and again after every read
+        /// (Node's buffer function).
+        case factory(() -> UnsafeMutableRawBufferPointer)
+    }
+
+    /// Where reads land.
+    public var memory: Memory
+    /// Called with the number of bytes read and the memory holding them (at its start); return
+    /// false to pause reading until `resume()`. The memory is only valid during the call.
+    public var callback: (Int, UnsafeMutableRawBufferPointer) -> Bool
+
+    /// Reads into `memory`, calling `callback` for each read.
+    public init(memory: Memory, callback: @escaping (Int, UnsafeMutableRawBufferPointer) -> Bool) {
+        self.memory = memory
+        self.callback = callback
+    }
+}
+
+/// The live state of `onread` on one socket: the current memory and what the socket owns.
+final class OnReadState {
+    let callback: (Int, UnsafeMutableRawBufferPointer) -> Bool
+    let factory: (() -> UnsafeMutableRawBufferPointer)?
+    private var owned: UnsafeMutableRawBufferPointer?
+    var current: UnsafeMutableRawBufferPointer
+
+    init(_ options: OnRead) {
+        callback = options.callback
+        switch options.memory {
+        case .buffer(let memory):
+            factory = nil
+            current = memory
+        case .capacity(let n):
+            factory = nil
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(1, n), alignment: 16)
+            owned = memory
+            current = memory
+        case .factory(let make):
+            factory = make
+            current = make()
+        }
+    }
+
+    deinit { owned?.deallocate() }
+}
+
+extension Socket {
+    /// Memory for the next read in `onread` mode.
+    @inline(__always)
+    func onreadMemory() -> UnsafeMutableRawBufferPointer? { onread?.current }
+
+    /// A read landed in the `onread` memory.
+    func onReadInto(_ state: OnReadState, count: Int) {
+        bytesReadCount += count
+        if timeoutMs > 0 { refreshTimeout() }
+        let keepReading = state.callback(count, state.current)
+        if let make = state.factory { state.current = make() }
+        if !keepReading { pause() }
+    }
+}
