@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/un.h>
 
 /* Views of one handle as its libuv "base classes", so Swift never type-puns. */
 static inline uv_handle_t *cuv_handle(void *h) { return (uv_handle_t *)h; }
@@ -63,5 +65,29 @@ static inline int cuv_sockaddr_port(const struct sockaddr *sa) {
 /* Next entry of a getaddrinfo answer, and its fields. */
 static inline const struct addrinfo *cuv_ai_next(const struct addrinfo *ai) { return ai->ai_next; }
 static inline const struct sockaddr *cuv_ai_addr(const struct addrinfo *ai) { return ai->ai_addr; }
+
+/* A non-blocking Unix stream socket bound to, or connected to, `name` of `len` bytes. A name
+ * that starts with NUL is in Linux's abstract namespace (libuv 1.44 cannot bind or connect
+ * those). Returns the fd, or a negative uv error. */
+static inline int cuv_unix_socket(const char *name, size_t len, int do_connect) {
+    struct sockaddr_un sa;
+    if (len == 0 || len > sizeof sa.sun_path) return UV_EINVAL;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, name, len);
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return uv_translate_sys_error(errno);
+    int r = do_connect ? connect(fd, (struct sockaddr *)&sa, sl) : bind(fd, (struct sockaddr *)&sa, sl);
+    if (r != 0) {
+        int e = errno;
+        close(fd);
+        return uv_translate_sys_error(e);
+    }
+    return fd;
+}
+
+/* The longest path a sockaddr_un holds with its terminating NUL. */
+static inline size_t cuv_max_pipe_path(void) { return sizeof(((struct sockaddr_un *)0)->sun_path) - 1; }
 
 #endif

@@ -1,0 +1,79 @@
+internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What differs for Unix domain sockets: creation, bind, connect and permissions. Paths that
+/// start with NUL live in Linux's abstract namespace; paths too long for `sun_path` are refused
+/// with `EINVAL` rather than silently cut short (libuv 1.44 would truncate them).
+extension StreamHandle {
+    /// A new, unbound pipe handle.
+    static func pipe(loop: EventLoop) -> (StreamHandle?, Int32) {
+        let h = StreamHandle(loop: loop, kind: .pipe)
+        let r = uv_pipe_init(loop.uv, h.pipe, 0)
+        if r < 0 { return (nil, r) }
+        h.opened()
+        return (h, 0)
+    }
+
+    /// Whether a path names an abstract socket.
+    static func isAbstract(_ path: String) -> Bool { path.utf8.first == 0 }
+
+    /// `EINVAL` unless the path fits `sun_path`.
+    static func checkPipePath(_ path: String) -> Int32 {
+        let n = path.utf8.count
+        let limit = isAbstract(path) ? cuv_max_pipe_path() + 1 : cuv_max_pipe_path()
+        return n == 0 || n > limit ? Int32(UV_EINVAL.rawValue) : 0
+    }
+
+    /// Binds the pipe to a path (or abstract name).
+    func bind(path: String) -> Int32 {
+        let check = StreamHandle.checkPipePath(path)
+        if check < 0 { return check }
+        if StreamHandle.isAbstract(path) {
+            let fd = StreamHandle.unixSocket(path, connect: false)
+            if fd < 0 { return fd }
+            let r = uv_pipe_open(pipe, fd)
+            if r < 0 { Glibc.close(fd) }
+            return r
+        }
+        return uv_pipe_bind(pipe, path)
+    }
+
+    /// Connects the pipe to a path (or abstract name); `done` gets 0 or a uv error, always
+    /// asynchronously.
+    func connect(path: String, _ done: @escaping (Int32) -> Void) {
+        let check = StreamHandle.checkPipePath(path)
+        if check < 0 || StreamHandle.isAbstract(path) {
+            var status = check
+            if status == 0 {
+                let fd = StreamHandle.unixSocket(path, connect: true)
+                status = fd < 0 ? fd : uv_pipe_open(pipe, fd)
+                if fd >= 0 && status < 0 { Glibc.close(fd) }
+            }
+            loop.nextTick { done(status) }
+            return
+        }
+        let request = ConnectRequest(done: done)
+        let unmanaged = Unmanaged.passRetained(request)
+        uv_req_set_data(cuv_req(request.req), unmanaged.toOpaque())
+        uv_pipe_connect(request.req, pipe, path, connectCompleted)
+    }
+
+    /// Lets everyone read and/or write the socket file (Node's `readableAll`/`writableAll`).
+    func chmod(readable: Bool, writable: Bool) -> Int32 {
+        var flags: Int32 = 0
+        if readable { flags |= Int32(UV_READABLE.rawValue) }
+        if writable { flags |= Int32(UV_WRITABLE.rawValue) }
+        return uv_pipe_chmod(pipe, flags)
+    }
+
+    private static func unixSocket(_ path: String, connect: Bool) -> Int32 {
+        var name = Array(path.utf8)
+        return name.withUnsafeMutableBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                cuv_unix_socket($0, p.count, connect ? 1 : 0)
+            }
+        }
+    }
+}
