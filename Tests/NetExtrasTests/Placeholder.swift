@@ -1,2 +1,0 @@
-// NetExtras tests
-import Testing
