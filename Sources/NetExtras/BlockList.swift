@@ -169,7 +169,12 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
 
     private func check(_ ip: IPValue) -> Bool {
         lock.withReadLock {
-            for rule in storage.reversed() where rule.matches(ip) { return true }
+            // Newest first, by index: no iterator machinery that could allocate.
+            var i = storage.count
+            while i > 0 {
+                i -= 1
+                if storage[i].matches(ip) { return true }
+            }
             return false
         }
     }

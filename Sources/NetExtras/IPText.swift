@@ -63,16 +63,12 @@ enum IPText {
 
     /// An IPv6 address (no zone id) in `bytes[start..<end]` as two big-endian halves, or `nil`.
     static func parseIPv6(_ bytes: Bytes, _ start: Int, _ end: Int) -> (high: UInt64, low: UInt64)? {
-        // Groups before a `::` go to `head`, groups after it to `tail`; each is a 128-bit shift
-        // register of 16-bit groups. `count` is the number of groups read so far.
+        // `groups` is a 128-bit shift register of the 16-bit groups read; at a `::` it is saved
+        // as `head` and restarted for the groups after it. `count` is the number of groups read.
+        var groups = (hi: UInt64(0), lo: UInt64(0))
         var head = (hi: UInt64(0), lo: UInt64(0))
-        var tail = (hi: UInt64(0), lo: UInt64(0))
         var count = 0
         var compressAt = -1
-        func push(_ group: UInt32) {
-            if compressAt < 0 { shiftIn(&head, group) } else { shiftIn(&tail, group) }
-            count += 1
-        }
 
         var i = start
         if i < end && bytes[i] == UInt8(ascii: ":") {
@@ -96,17 +92,21 @@ enum IPText {
                 if digits == 0 {
                     if compressAt >= 0 { return nil }
                     compressAt = count
+                    head = groups
+                    groups = (0, 0)
                     continue
                 }
                 if i >= end || count + 1 > 8 { return nil }
-                push(group)
+                shiftIn(&groups, group)
+                count += 1
                 digits = 0
                 group = 0
                 continue
             }
             if c == UInt8(ascii: "."), count + 2 <= 8, let v4 = parseIPv4(bytes, tokenStart, end) {
-                push(v4 >> 16)
-                push(v4 & 0xFFFF)
+                shiftIn(&groups, v4 >> 16)
+                shiftIn(&groups, v4 & 0xFFFF)
+                count += 2
                 digits = 0
                 break scan
             }
@@ -114,14 +114,15 @@ enum IPText {
         }
         if digits > 0 {
             if count + 1 > 8 { return nil }
-            push(group)
+            shiftIn(&groups, group)
+            count += 1
         }
         if compressAt >= 0 {
             if count == 8 { return nil }
             let shifted = shiftLeft(head, by: 16 * (8 - compressAt))
-            return (shifted.hi | tail.hi, shifted.lo | tail.lo)
+            return (shifted.hi | groups.hi, shifted.lo | groups.lo)
         }
-        return count == 8 ? (head.hi, head.lo) : nil
+        return count == 8 ? (groups.hi, groups.lo) : nil
     }
 
     @inline(__always)
