@@ -1,2 +1,3 @@
-// NetExtras: the policy parts of Node's `net` (BlockList, SocketAddress, isIP, happy eyeballs).
-import NetCore
+// NetExtras: the pure, policy parts of Node's `net` module that need no event loop:
+// `isIP`/`isIPv4`/`isIPv6` (IsIP.swift), `SocketAddress` (SocketAddress.swift,
+// SocketAddress+Parse.swift) and `BlockList` (BlockList.swift, BlockListRule.swift).
