@@ -17,23 +17,58 @@ extension Server {
     public func listen(
         port: Int = 0, host: String? = nil, backlog: Int = 511, onListening: (() -> Void)? = nil
     ) throws(NetError) -> Server {
+        try listen(ListenOptions(port: port, host: host, backlog: backlog), onListening: onListening)
+    }
+
+    /// Starts listening on a Unix domain socket at `path` (Node's `server.listen(path, backlog,
+    /// callback)`); a path starting with NUL names a Linux abstract socket. Closing the server
+    /// removes the socket file. A path in use is an `EADDRINUSE` `'error'`; one too long for the
+    /// system is an `EINVAL` `'error'`. Returns the server.
+    @discardableResult
+    public func listen(path: String, backlog: Int = 511, onListening: (() -> Void)? = nil) throws(NetError) -> Server {
+        try listen(ListenOptions(path: path, backlog: backlog), onListening: onListening)
+    }
+
+    /// Starts listening as `options` say (Node's `server.listen(options, callback)`): a port wins
+    /// over a path. Throws `ERR_INVALID_ARG_VALUE` when neither is given or when an abstract
+    /// socket is asked to be readable or writable by all, besides what the other forms throw.
+    @discardableResult
+    public func listen(_ options: ListenOptions, onListening: (() -> Void)? = nil) throws(NetError) -> Server {
         guard handle == nil else {
             throw NetError(
                 code: .ERR_SERVER_ALREADY_LISTEN,
                 message: "Listen method has been called more than once without closing.")
         }
-        guard (0...65535).contains(port) else { throw .badPort(port, name: "options.port") }
-        if let onListening { once(.listening, onListening) }
-        listenID += 1
+        let backlog = options.backlog > 0 ? options.backlog : 511
+        if let port = options.port {
+            guard (0...65535).contains(port) else { throw .badPort(port, name: "options.port") }
+            if let onListening { once(.listening, onListening) }
+            listenID += 1
+            listenTCP(port: port, host: options.host, backlog: backlog, ipv6Only: options.ipv6Only)
+        } else if let path = options.path {
+            if StreamHandle.isAbstract(path) && (options.readableAll || options.writableAll) {
+                throw .invalidArgValue(
+                    "options", "\(options)",
+                    reason: "can not set readableAll or writableAllt to true when path is abstract unix socket")
+            }
+            if let onListening { once(.listening, onListening) }
+            listenID += 1
+            finishListen(path: path, result: tryListen(path: path, backlog: backlog, options: options))
+        } else {
+            throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
+        }
+        return self
+    }
+
+    private func listenTCP(port: Int, host: String?, backlog: Int, ipv6Only: Bool) {
         let id = listenID
-        let backlog = backlog > 0 ? backlog : 511
         guard let host, !host.isEmpty else {
-            bindAndListen(ip: nil, port: port, backlog: backlog)
-            return self
+            bindAndListen(ip: nil, port: port, backlog: backlog, ipv6Only: ipv6Only)
+            return
         }
         if InetAddress.family(of: host) != 0 {
-            bindAndListen(ip: host, port: port, backlog: backlog)
-            return self
+            bindAndListen(ip: host, port: port, backlog: backlog, ipv6Only: ipv6Only)
+            return
         }
         lookupInFlight = true
         Lookup.resolve(loop: loop, host: host, family: 0, hints: 0) { [self] result in
@@ -42,24 +77,30 @@ extension Server {
             switch result {
             case .success(let answers):
                 let usable = answers.first { !$0.address.lowercased().hasPrefix("fe80:") } ?? answers[0]
-                bindAndListen(ip: usable.address, port: port, backlog: backlog)
+                bindAndListen(ip: usable.address, port: port, backlog: backlog, ipv6Only: ipv6Only)
             case .failure(let error):
                 loop.nextTick { [self] in emitError(error) }
             }
         }
-        return self
     }
 
     /// Binds (to `::` then `0.0.0.0` when `ip` is nil) and listens; reports failure as `'error'`
     /// on the next tick and leaves the server free to listen again.
-    private func bindAndListen(ip: String?, port: Int, backlog: Int) {
-        var result = tryListen(ip: ip ?? "::", port: port, backlog: backlog)
-        if ip == nil, case .failure = result {
-            result = tryListen(ip: "0.0.0.0", port: port, backlog: backlog)
+    private func bindAndListen(ip: String?, port: Int, backlog: Int, ipv6Only: Bool) {
+        var result = tryListen(ip: ip ?? "::", port: port, backlog: backlog, ipv6Only: ipv6Only)
+        if ip == nil, !ipv6Only, case .failure = result {
+            result = tryListen(ip: "0.0.0.0", port: port, backlog: backlog, ipv6Only: false)
         }
+        finishListen(path: nil, result: result)
+    }
+
+    /// Adopts the listening handle and emits `'listening'` on the next tick, or reports the
+    /// failure as `'error'` on the next tick.
+    private func finishListen(path: String?, result: Result<StreamHandle, NetError>) {
         switch result {
         case .success(let h):
             handle = h
+            pipePath = path
             h.server = self
             if !wantRef { h.unref() }
             loop.nextTick { [self] in
@@ -70,15 +111,32 @@ extension Server {
         }
     }
 
-    private func tryListen(ip: String, port: Int, backlog: Int) -> Result<StreamHandle, NetError> {
+    private func tryListen(ip: String, port: Int, backlog: Int, ipv6Only: Bool) -> Result<StreamHandle, NetError> {
         let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: ip, port: port)) }
-        var status = h.bind(ip: ip, port: port)
+        var status = h.bind(ip: ip, port: port, ipv6Only: ipv6Only && family == AF_INET6)
         if status == 0 { status = h.listen(backlog: backlog) }
         if status < 0 {
             h.close()
             return .failure(.uvWithHostPort(status, syscall: "listen", address: ip, port: port))
+        }
+        return .success(h)
+    }
+}
+
+extension Server {
+    fileprivate func tryListen(path: String, backlog: Int, options: ListenOptions) -> Result<StreamHandle, NetError> {
+        let (h, r) = StreamHandle.pipe(loop: loop)
+        guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: path, port: nil)) }
+        var status = h.bind(path: path)
+        if status == 0 { status = h.listen(backlog: backlog) }
+        if status == 0 && (options.readableAll || options.writableAll) {
+            status = h.chmod(readable: options.readableAll, writable: options.writableAll)
+        }
+        if status < 0 {
+            h.close()
+            return .failure(.uvWithHostPort(status, syscall: "listen", address: path, port: nil))
         }
         return .success(h)
     }

@@ -18,6 +18,8 @@ public final class Server: EventEmitter {
     public let options: ServerOptions
 
     var handle: StreamHandle?
+    /// The path a pipe server listens on (reported by `address()`).
+    var pipePath: String?
     var connectionCount = 0
     /// Bumped by every `listen` and `close`, so a host lookup that finishes after the server was
     /// closed (or listened again) binds nothing.
@@ -43,6 +45,7 @@ public final class Server: EventEmitter {
     /// The bound address (Node's `server.address()`); `nil` before listening and after close.
     public func address() -> ServerAddress? {
         guard let h = handle else { return nil }
+        if let pipePath { return .path(pipePath) }
         return h.localName.map { .inet($0) }
     }
 

@@ -20,9 +20,14 @@ extension Socket {
     ///
     /// Throws `ERR_SOCKET_BAD_PORT` for a bad `port` or `localPort`, `ERR_INVALID_IP_ADDRESS` for
     /// a `localAddress` that is not an IP address, `ERR_INVALID_ARG_VALUE` for a `family` other
-    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout`.
+    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout`. With `path` set, connects
+    /// to that Unix domain socket instead and the TCP fields are ignored.
     @discardableResult
     public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
+        if let path = options.path {
+            if let t = options.timeout { try setTimeout(t) }
+            return try connect(path: path, onConnect: onConnect)
+        }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
         if let lp = options.localPort, !(0...65535).contains(lp) { throw .badPort(lp, name: "options.localPort") }
         if let la = options.localAddress, InetAddress.family(of: la) == 0 {
@@ -31,19 +36,10 @@ extension Socket {
         guard [0, 4, 6].contains(options.family) else {
             throw .invalidArgValue("options.family", "\(options.family)", reason: "must be one of: 0, 4, 6")
         }
-        if let t = options.timeout, t < 0 {
-            throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(t)")
-        }
-        if connecting || (handle != nil && !destroyed) { return self }
-        if destroyed { reviveForReconnect() }
-        if let onConnect { once(.connect, onConnect) }
-        if options.noDelay { wantNoDelay = true }
-        if options.keepAlive { wantKeepAlive = (true, options.keepAliveInitialDelay) }
         if let t = options.timeout { try setTimeout(t) }
-        connecting = true
-        connectHost = options.host
-        connectPort = options.port
-        refreshTimeout()
+        guard prepareConnect(onConnect: onConnect) else { return self }
+        if options.noDelay { setNoDelay(true) }
+        if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
         let host = options.host.isEmpty ? "localhost" : options.host
         if InetAddress.family(of: host) != 0 {
             startConnect(ip: host, port: options.port, options: options)
@@ -53,11 +49,40 @@ extension Socket {
         return self
     }
 
+    /// Connects to a Unix domain socket at `path` (Node's `socket.connect(path, listener)`); a
+    /// path starting with NUL names a Linux abstract socket. A path too long for the system is
+    /// an `EINVAL` error, a missing one `ENOENT`, each as an `'error'` event.
+    @discardableResult
+    public func connect(path: String, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
+        guard prepareConnect(onConnect: onConnect) else { return self }
+        let (h, r) = StreamHandle.pipe(loop: loop)
+        guard let h else {
+            connecting = false
+            destroy(.withHostPort(r, syscall: "connect", address: path, port: nil))
+            return self
+        }
+        adopt(h)
+        h.connect(path: path) { [self] status in
+            finishConnect(h, status: status) { .withHostPort(status, syscall: "connect", address: path, port: nil) }
+        }
+        return self
+    }
+
+    /// The common start of every connect; false when the socket is already connecting or
+    /// connected (then nothing happens, as in Node).
+    private func prepareConnect(onConnect: (() -> Void)?) -> Bool {
+        if connecting || (handle != nil && !destroyed) { return false }
+        if destroyed { reviveForReconnect() }
+        if let onConnect { once(.connect, onConnect) }
+        connecting = true
+        refreshTimeout()
+        return true
+    }
+
     /// Resets a destroyed socket so it can connect again, as Node's `_undestroy`.
     func reviveForReconnect() {
         destroyed = false
         errored = false
-        closeScheduled = false
         handle = nil
         cachedPeer = nil
         cachedLocal = nil
@@ -117,8 +142,13 @@ extension Socket {
                 return
             }
         }
+        let bound = options.localAddress != nil
         let c = h.connect(ip: ip, port: port) { [self] status in
-            afterConnect(h, status: status, ip: ip, port: port, options: options)
+            finishConnect(h, status: status) {
+                let local = bound ? h.localName : nil
+                return .withHostPort(status, syscall: "connect", address: ip, port: port,
+                                     localAddress: local?.address, localPort: local?.port)
+            }
         }
         if c < 0 {
             connecting = false
@@ -127,14 +157,14 @@ extension Socket {
         }
     }
 
-    private func afterConnect(_ h: StreamHandle, status: Int32, ip: String, port: Int, options: SocketConnectOptions) {
+    /// A connect attempt on `h` completed: on failure destroy with the error `failure` builds;
+    /// on success apply the remembered options, emit `'connect'` and `'ready'`, start reading
+    /// and flush the writes queued meanwhile.
+    private func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
         guard h === handle, !destroyed else { return }
         connecting = false
         if status < 0 {
-            let local = h.localName
-            destroy(.withHostPort(status, syscall: "connect", address: ip, port: port,
-                                  localAddress: options.localAddress.flatMap { _ in local?.address },
-                                  localPort: options.localAddress.flatMap { _ in local?.port }))
+            destroy(failure())
             return
         }
         cachePeer()

@@ -20,6 +20,8 @@ public struct SocketOptions {
 public struct SocketConnectOptions {
     /// The port to connect to (0–65535).
     public var port: Int
+    /// A Unix domain socket path to connect to instead of a host and port.
+    public var path: String? = nil
     /// The host name or IP address; default `localhost`.
     public var host: String = "localhost"
     /// The local IP address to bind before connecting.
@@ -49,6 +51,12 @@ public struct SocketConnectOptions {
     public init(port: Int, host: String = "localhost") {
         self.port = port
         self.host = host
+    }
+
+    /// Options to connect to the Unix domain socket at `path`.
+    public init(path: String) {
+        self.port = 0
+        self.path = path
     }
 
     /// The socket options within these connect options.

@@ -73,6 +73,39 @@ final class StreamHandle: Handle {
         if let socket { socket.afterWrite(request, status: status) } else { loop.writeRequests.put(request) }
     }
 
+    // MARK: Listening
+
+    /// Starts listening; each connection is handed to the server.
+    func listen(backlog: Int) -> Int32 {
+        uv_listen(stream, Int32(clamping: backlog)) { s, status in
+            let owner = Handle.owner(s, as: StreamHandle.self)
+            owner.server?.onConnection(status: status)
+            owner.loop.drainTicks()
+        }
+    }
+
+    /// Accepts one pending connection into a new handle of the same kind.
+    func accept() -> (StreamHandle?, Int32) {
+        let client: StreamHandle
+        switch kind {
+        case .tcp:
+            client = StreamHandle(loop: loop, kind: .tcp)
+            let r = uv_tcp_init(loop.uv, client.tcp)
+            if r < 0 { return (nil, r) }
+        case .pipe:
+            client = StreamHandle(loop: loop, kind: .pipe)
+            let r = uv_pipe_init(loop.uv, client.pipe, 0)
+            if r < 0 { return (nil, r) }
+        }
+        client.opened()
+        let r = uv_accept(stream, client.stream)
+        if r < 0 {
+            client.close()
+            return (nil, r)
+        }
+        return (client, 0)
+    }
+
     // MARK: Shutdown
 
     /// Sends FIN once queued writes are out; `done` gets 0 or a uv error.
