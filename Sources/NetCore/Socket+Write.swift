@@ -92,16 +92,20 @@ extension Socket {
     }
 
     /// Why a write cannot be accepted, if it cannot.
+    ///
+    /// Once the peer has ended a socket that is not half-open and our side has ended too, every
+    /// write fails with `EPIPE`, even after the socket is destroyed: Node swaps `write` for
+    /// `writeAfterFIN`, which answers before the stream's own destroyed check.
     private func writeRefusal() -> NetError? {
+        if writableEnded && peerEnded {
+            var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
+            e.errno = nil
+            return e
+        }
         if destroyed {
             return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
         }
         if writableEnded {
-            if peerEnded {
-                var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
-                e.errno = nil
-                return e
-            }
             return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
         }
         return nil
