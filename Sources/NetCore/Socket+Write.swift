@@ -202,8 +202,10 @@ extension Socket {
         }
     }
 
+    /// `'drain'` once the queue is empty after `write` returned false; not after `end()`, as Node
+    /// (`afterWrite` skips it while the stream is ending).
     private func emitDrainIfNeeded() {
-        guard needDrain, queuedBytes == 0, !destroyed else { return }
+        guard needDrain, queuedBytes == 0, !destroyed, !writableEnded else { return }
         needDrain = false
         emit(.drain)
     }
