@@ -71,9 +71,18 @@ extension Buffer {
 
     /// The bytes as a string in `encoding` (Node's `buf.toString(encoding, start, end)`).
     /// Malformed UTF-8 becomes U+FFFD, as in Node.
+    ///
+    /// As in Node, and unlike `subarray`, negative positions do not count from the end: a `start`
+    /// below 0 means 0, an `end` past the buffer means its length, and an `end` at or before
+    /// `start` gives `""`.
     public func toString(_ encoding: BufferEncoding = .utf8, start: Int = 0, end: Int? = nil) -> String {
-        let part = (start == 0 && end == nil) ? self : subarray(Swift.max(0, start), end)
-        return part.withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
+        if start == 0 && end == nil {
+            return withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
+        }
+        let from = Swift.max(0, start)
+        let to = Swift.min(end ?? count, count)
+        if to <= from { return "" }
+        return self[from..<to].withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
     }
 
     /// An upper bound of the encoded size, for sizing output space.
