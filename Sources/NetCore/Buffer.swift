@@ -172,8 +172,10 @@ extension Buffer: ExpressibleByArrayLiteral, ExpressibleByStringLiteral {
 }
 
 extension Buffer: CustomStringConvertible {
-    /// Node's inspection text: `<Buffer 68 65 6c 6c 6f>`, at most 50 bytes shown.
+    /// Node's inspection text: `<Buffer 68 65 6c 6c 6f>`, at most 50 bytes shown; an empty
+    /// buffer is `<Buffer >`, as Node prints it.
     public var description: String {
+        if count == 0 { return "<Buffer >" }
         let hexDigits = Array("0123456789abcdef".utf8)
         var out = "<Buffer"
         withUnsafeBytes { bytes in

@@ -71,9 +71,18 @@ extension Buffer {
 
     /// The bytes as a string in `encoding` (Node's `buf.toString(encoding, start, end)`).
     /// Malformed UTF-8 becomes U+FFFD, as in Node.
+    ///
+    /// As in Node, and unlike `subarray`, negative positions do not count from the end: a `start`
+    /// below 0 means 0, an `end` past the buffer means its length, and an `end` at or before
+    /// `start` gives `""`.
     public func toString(_ encoding: BufferEncoding = .utf8, start: Int = 0, end: Int? = nil) -> String {
-        let part = (start == 0 && end == nil) ? self : subarray(Swift.max(0, start), end)
-        return part.withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
+        if start == 0 && end == nil {
+            return withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
+        }
+        let from = Swift.max(0, start)
+        let to = Swift.min(end ?? count, count)
+        if to <= from { return "" }
+        return self[from..<to].withUnsafeBytes { Buffer.decode($0, encoding: encoding) }
     }
 
     /// An upper bound of the encoded size, for sizing output space.
@@ -98,11 +107,17 @@ extension Buffer {
         case .latin1, .ascii:
             for u in string.utf16 { out[n] = UInt8(truncatingIfNeeded: u); n += 1 }
         case .hex:
-            n = HexCodec.decode(string.utf8, into: out)
+            n = HexCodec.decode(Buffer.lowBytes(of: string), into: out)
         case .base64, .base64url:
-            n = Base64Codec.decode(string.utf8, into: out)
+            n = Base64Codec.decode(Buffer.lowBytes(of: string), into: out)
         }
         return n
+    }
+
+    /// The low byte of each UTF-16 code unit: what Node's hex and base64 decoders look at, so a
+    /// character such as U+0547 reads as `G` (0x47) and U+013D as `=`, as in Node.
+    static func lowBytes(of string: String) -> LazyMapSequence<String.UTF16View, UInt8> {
+        string.utf16.lazy.map { UInt8(truncatingIfNeeded: $0) }
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, encoding: BufferEncoding) -> String {
@@ -143,7 +158,7 @@ enum HexCodec {
 
     /// Pairs of hex digits to bytes, stopping at the first pair that is not hex; an odd last
     /// digit is ignored.
-    static func decode(_ text: String.UTF8View, into out: UnsafeMutableRawBufferPointer) -> Int {
+    static func decode<S: Sequence<UInt8>>(_ text: S, into out: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
         var high: UInt8? = nil
         for c in text {
@@ -187,7 +202,7 @@ enum Base64Codec {
         }
     }
 
-    static func decode(_ text: String.UTF8View, into out: UnsafeMutableRawBufferPointer) -> Int {
+    static func decode<S: Sequence<UInt8>>(_ text: S, into out: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
         var acc: UInt32 = 0
         var bits = 0

@@ -113,6 +113,8 @@ public struct ListenerToken {
 final class ListenerBox<P> {
     let call: (P) -> Void
     let once: Bool
+    /// Set when a once-listener is taken out to run, so an emit already holding it skips it.
+    var fired = false
     init(_ call: @escaping (P) -> Void, once: Bool) {
         self.call = call
         self.once = once
@@ -182,11 +184,21 @@ public final class ListenerTable {
         let type = ObjectIdentifier(P.self)
         guard let i = index(name, type) else { return false }
         let boxes = entries[i].boxes
-        if entries[i].onceCount > 0 {
-            // Once-listeners leave before they run, as in Node.
-            for box in boxes where unsafeDowncast(box, to: ListenerBox<P>.self).once { remove(name, type, box) }
+        if entries[i].onceCount == 0 {
+            for box in boxes { unsafeDowncast(box, to: ListenerBox<P>.self).call(payload) }
+            return true
         }
-        for box in boxes { unsafeDowncast(box, to: ListenerBox<P>.self).call(payload) }
+        for box in boxes {
+            let listener = unsafeDowncast(box, to: ListenerBox<P>.self)
+            if listener.once {
+                // A once-listener leaves just before it runs, as in Node: listeners before it
+                // still count it, and an emit nested in one of them may have run it already.
+                if listener.fired { continue }
+                listener.fired = true
+                remove(name, type, box)
+            }
+            listener.call(payload)
+        }
         return true
     }
 }

@@ -30,10 +30,11 @@ extension Socket {
     /// Whether the socket was paused with `pause()` (Node's `isPaused()`).
     public func isPaused() -> Bool { flowing == false }
 
-    /// Reads from the kernel when connected, not paused, not at the end, and under the mark.
+    /// Reads from the kernel when connected, not paused, not at the end, and under the mark or
+    /// with nothing buffered (so a socket with `highWaterMark` 0 still reads, as in Node).
     func startReadingIfWanted() {
         guard let h = handle, !connecting, !destroyed, !eofReceived, flowing != false,
-              readBufferLength < readableHighWaterMark
+              readBuffer.isEmpty || readBufferLength < readableHighWaterMark
         else { return }
         let r = h.readStart()
         if r < 0 { destroy(.errno(r, syscall: "read")) }

@@ -93,16 +93,20 @@ extension Socket {
     }
 
     /// Why a write cannot be accepted, if it cannot.
+    ///
+    /// Once the peer has ended a socket that is not half-open and our side has ended too, every
+    /// write fails with `EPIPE`, even after the socket is destroyed: Node swaps `write` for
+    /// `writeAfterFIN`, which answers before the stream's own destroyed check.
     private func writeRefusal() -> NetError? {
+        if writableEnded && peerEnded {
+            var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
+            e.errno = nil
+            return e
+        }
         if destroyed {
             return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
         }
         if writableEnded {
-            if peerEnded {
-                var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
-                e.errno = nil
-                return e
-            }
             return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
         }
         if handle == nil && !connecting {
@@ -203,8 +207,10 @@ extension Socket {
         }
     }
 
+    /// `'drain'` once the queue is empty after `write` returned false; not after `end()`, as Node
+    /// (`afterWrite` skips it while the stream is ending).
     private func emitDrainIfNeeded() {
-        guard needDrain, queuedBytes == 0, !destroyed else { return }
+        guard needDrain, queuedBytes == 0, !destroyed, !writableEnded else { return }
         needDrain = false
         emit(.drain)
     }

@@ -109,10 +109,15 @@ extension EventLoop {
     }
 
     /// Runs `callback` every `ms` milliseconds until the returned timer is closed
-    /// (Node's `setInterval`).
+    /// (Node's `setInterval`). The interval keeps running even if the timer is not kept.
     @discardableResult
     public func setInterval(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timer {
-        let t = Timer(loop: self, callback)
+        var timer: Timer?
+        let t = Timer(loop: self) {
+            // The closure holds its timer until `close()` drops the closure, as `setTimeout` does.
+            withExtendedLifetime(timer) { callback() }
+        }
+        timer = t
         t.start(timeout: ms, interval: ms)
         return t
     }
