@@ -25,6 +25,9 @@ public final class EventLoop: @unchecked Sendable {
     private var closed = false
     /// Handles this loop has opened and not yet seen closed; zero once everything is released.
     public internal(set) var liveHandles = 0
+    /// Sockets and servers of this loop that still exist; zero once every one was released, so
+    /// a test can tell that no retain cycle kept one alive.
+    public internal(set) var liveEmitters = 0
     /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
     let readSlab = ReadSlab()
     /// Pool of write requests, reused so a steady write stream allocates nothing.

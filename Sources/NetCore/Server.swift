@@ -36,8 +36,11 @@ public final class Server: EventEmitter {
     ) {
         self.options = options
         self.loop = loop
+        loop.liveEmitters += 1
         if let connectionListener { on(.connection, connectionListener) }
     }
+
+    deinit { loop.liveEmitters -= 1 }
 
     /// Whether the server is accepting connections (Node's `listening`).
     public var listening: Bool { handle != nil }

@@ -80,6 +80,7 @@ extension Socket {
         // A 'close' listener may have connected again; otherwise this socket is done.
         if destroyed && handle == nil && !connecting {
             removeAllListeners()
+            pipes.removeAll()
             server = nil
         }
     }

@@ -11,8 +11,8 @@ extension Socket {
             guard let destination else { return }
             if !destination.write(chunk) { self?.pause() }
         }
-        let drain = destination.addListener(.drain) { [weak self] in
-            if let self, !self.destroyed, self.pipes.contains(where: { $0.destination === destination }) {
+        let drain = destination.addListener(.drain) { [weak self, weak destination] in
+            if let self, let destination, !self.destroyed, self.pipes.contains(where: { $0.destination === destination }) {
                 self.resume()
             }
         }

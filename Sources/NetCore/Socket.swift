@@ -90,6 +90,7 @@ public final class Socket: EventEmitter {
         readableHighWaterMark = mark
         writableHighWaterMark = mark
         if let o = options.onread { onread = OnReadState(o) }
+        loop.liveEmitters += 1
         listeners.onNewListener = { [unowned self] name, type in
             guard name == "data" else { return }
             if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
@@ -114,6 +115,7 @@ public final class Socket: EventEmitter {
 
     deinit {
         timeoutTimer?.close()
+        loop.liveEmitters -= 1
     }
 
     // MARK: State (Node's getters)

@@ -27,6 +27,7 @@ func withLoop(
     loop.run()
     #expect(!timedOut, "the loop was still busy after \(timeout) ms", sourceLocation: sourceLocation)
     #expect(loop.liveHandles == 0, "\(loop.liveHandles) handles left open", sourceLocation: sourceLocation)
+    #expect(loop.liveEmitters == 0, "\(loop.liveEmitters) sockets or servers never released", sourceLocation: sourceLocation)
 }
 
 /// Records what happened, in order, for assertions on event order.
