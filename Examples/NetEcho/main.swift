@@ -16,6 +16,9 @@ struct NetEcho: ParsableCommand {
     @Option(help: "The host to listen on; by default every address (:: or 0.0.0.0).")
     var host: String?
 
+    @Option(help: "Listen on this Unix domain socket path instead; @name is the abstract socket \\0name.")
+    var path: String?
+
     @Flag(help: "Greet each client with hello\\r\\n first, as Node's example does.")
     var greeting = false
 
@@ -33,10 +36,23 @@ struct NetEcho: ParsableCommand {
             FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
             Glibc.exit(1)
         }
-        try server.listen(port: port, host: host) {
-            guard let address = server.address() else { return }
-            let shown = address.family == "IPv6" ? "[\(address.address)]" : address.address
-            FileHandleOutput.write("listening \(shown):\(address.port ?? 0)\n", fd: 1)
+        let announce = {
+            switch server.address() {
+            case .inet(let a)?:
+                let shown = a.family == "IPv6" ? "[\(a.address)]" : a.address
+                FileHandleOutput.write("listening \(shown):\(a.port)\n", fd: 1)
+            case .path(let p)?:
+                let shown = p.hasPrefix("\0") ? "@" + p.dropFirst() : p
+                FileHandleOutput.write("listening \(shown)\n", fd: 1)
+            case nil:
+                break
+            }
+        }
+        if let path {
+            let bound = path.hasPrefix("@") ? "\0" + path.dropFirst() : path
+            try server.listen(path: bound, onListening: announce)
+        } else {
+            try server.listen(port: port, host: host, onListening: announce)
         }
         var watchers: [SignalWatcher] = []
         for signal in [SIGINT, SIGTERM] {

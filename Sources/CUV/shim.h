@@ -69,13 +69,14 @@ static inline const struct sockaddr *cuv_ai_addr(const struct addrinfo *ai) { re
 /* A non-blocking Unix stream socket bound to, or connected to, `name` of `len` bytes. A name
  * that starts with NUL is in Linux's abstract namespace (libuv 1.44 cannot bind or connect
  * those). Returns the fd, or a negative uv error. */
-static inline int cuv_unix_socket(const char *name, size_t len, int do_connect) {
+static inline int cuv_unix_socket(const char *name, size_t len, int do_connect, int pad) {
     struct sockaddr_un sa;
     if (len == 0 || len > sizeof sa.sun_path) return UV_EINVAL;
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, name, len);
-    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    /* pad: the whole sun_path, NUL-filled, as libuv before 1.48 (Node 20) binds abstract names. */
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (pad ? sizeof sa.sun_path : len));
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return uv_translate_sys_error(errno);
     int r = do_connect ? connect(fd, (struct sockaddr *)&sa, sl) : bind(fd, (struct sockaddr *)&sa, sl);

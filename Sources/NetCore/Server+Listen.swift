@@ -99,15 +99,20 @@ extension Server {
     private func finishListen(path: String?, result: Result<StreamHandle, NetError>) {
         switch result {
         case .success(let h):
-            handle = h
-            pipePath = path
-            h.server = self
-            if !wantRef { h.unref() }
-            loop.nextTick { [self] in
-                if handle === h { emit(.listening) }
-            }
+            adoptListening(h, path: path)
         case .failure(let error):
             loop.nextTick { [self] in emitError(error) }
+        }
+    }
+
+    /// Takes a listening handle and emits `'listening'` on the next tick.
+    func adoptListening(_ h: StreamHandle, path: String?) {
+        handle = h
+        pipePath = path
+        h.server = self
+        if !wantRef { h.unref() }
+        loop.nextTick { [self] in
+            if handle === h { emit(.listening) }
         }
     }
 

@@ -49,6 +49,7 @@ public final class Server: EventEmitter {
     public func address() -> ServerAddress? {
         guard let h = handle else { return nil }
         if let pipePath { return .path(pipePath) }
+        if h.kind == .pipe { return .path(h.pipeName ?? "") }
         return h.localName.map { .inet($0) }
     }
 

@@ -47,7 +47,12 @@ extension StreamHandle {
         if check < 0 || StreamHandle.isAbstract(path) {
             var status = check
             if status == 0 {
-                let fd = StreamHandle.unixSocket(path, connect: true)
+                var fd = StreamHandle.unixSocket(path, connect: true)
+                if fd == Int32(UV_ECONNREFUSED.rawValue) {
+                    // A server on libuv < 1.48 (Node 20) bound the name NUL-padded to sun_path.
+                    let padded = StreamHandle.unixSocket(path, connect: true, padded: true)
+                    if padded >= 0 { fd = padded }
+                }
                 status = fd < 0 ? fd : uv_pipe_open(pipe, fd)
                 if fd >= 0 && status < 0 { Glibc.close(fd) }
             }
@@ -68,11 +73,23 @@ extension StreamHandle {
         return uv_pipe_chmod(pipe, flags)
     }
 
-    private static func unixSocket(_ path: String, connect: Bool) -> Int32 {
+    /// The path (or abstract name) a pipe handle is bound to, as `getsockname` reports it.
+    var pipeName: String? {
+        guard kind == .pipe, isOpen, !isClosing else { return nil }
+        var size = 256
+        var bytes = [UInt8](repeating: 0, count: size)
+        let r = bytes.withUnsafeMutableBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: size) { uv_pipe_getsockname(pipe, $0, &size) }
+        }
+        guard r == 0 else { return nil }
+        return String(decoding: bytes[..<size], as: UTF8.self)
+    }
+
+    private static func unixSocket(_ path: String, connect: Bool, padded: Bool = false) -> Int32 {
         var name = Array(path.utf8)
         return name.withUnsafeMutableBufferPointer { p in
             p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
-                cuv_unix_socket($0, p.count, connect ? 1 : 0)
+                cuv_unix_socket($0, p.count, connect ? 1 : 0, padded ? 1 : 0)
             }
         }
     }

@@ -1,0 +1,101 @@
+internal import CUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Adopting a descriptor someone else opened: a TCP or Unix socket, bound, listening or
+/// connected.
+extension StreamHandle {
+    /// A handle over `fd`, of the kind libuv sees it to be. Anything that is not a TCP or Unix
+    /// stream socket is refused with `EINVAL` (or libuv's own error), and `fd` is left open.
+    static func open(loop: EventLoop, fd: Int32) -> (StreamHandle?, Int32) {
+        switch uv_guess_handle(fd) {
+        case UV_TCP:
+            let h = StreamHandle(loop: loop, kind: .tcp)
+            let r = uv_tcp_init(loop.uv, h.tcp)
+            if r < 0 { return (nil, r) }
+            h.opened()
+            let o = uv_tcp_open(h.tcp, fd)
+            if o < 0 {
+                h.close()
+                return (nil, o)
+            }
+            return (h, 0)
+        case UV_NAMED_PIPE:
+            let (h, r) = StreamHandle.pipe(loop: loop)
+            guard let h else { return (nil, r) }
+            let o = uv_pipe_open(h.pipe, fd)
+            if o < 0 {
+                h.close()
+                return (nil, o)
+            }
+            return (h, 0)
+        default:
+            return (nil, Int32(UV_EINVAL.rawValue))
+        }
+    }
+}
+
+extension Socket {
+    /// A socket over a descriptor that is already connected (Node's `new net.Socket({ fd,
+    /// readable, writable })`). Throws `ERR_OUT_OF_RANGE` for a negative descriptor; a
+    /// descriptor that is not a TCP or Unix stream socket is reported as an `'error'` (`EINVAL`)
+    /// on the next tick, never a crash. `readable: false` starts with the readable side ended;
+    /// `writable: false` with the writable side ended.
+    public convenience init(
+        fd: Int32, readable: Bool = true, writable: Bool = true,
+        _ options: SocketOptions = SocketOptions(), loop: EventLoop = .default
+    ) throws(NetError) {
+        guard fd >= 0 else {
+            throw .outOfRange("fd", range: ">= 0 && <= 2147483647", received: "\(fd)")
+        }
+        self.init(options, loop: loop)
+        let (h, r) = StreamHandle.open(loop: loop, fd: fd)
+        guard let h else {
+            destroy(.errno(r, syscall: "open"))
+            return
+        }
+        adopt(h)
+        cachePeer()
+        if !readable {
+            eofReceived = true
+            readableEnded = true
+        }
+        if !writable {
+            writableEnded = true
+            writableFinished = true
+        }
+        loop.nextTick { [self] in startReadingIfWanted() }
+    }
+}
+
+extension Server {
+    /// Starts listening on a descriptor that is already bound (Node's `server.listen({ fd })`):
+    /// a TCP or Unix stream socket. Anything else is reported as an `'error'`
+    /// (`listen EINVAL: invalid argument`) on the next tick; a negative descriptor throws
+    /// `ERR_OUT_OF_RANGE`. Returns the server.
+    @discardableResult
+    public func listen(fd: Int32, backlog: Int = 511, onListening: (() -> Void)? = nil) throws(NetError) -> Server {
+        guard handle == nil else {
+            throw NetError(
+                code: .ERR_SERVER_ALREADY_LISTEN,
+                message: "Listen method has been called more than once without closing.")
+        }
+        guard fd >= 0 else { throw .outOfRange("fd", range: ">= 0 && <= 2147483647", received: "\(fd)") }
+        if let onListening { once(.listening, onListening) }
+        listenID += 1
+        let (h, r) = StreamHandle.open(loop: loop, fd: fd)
+        var status = r
+        if let h {
+            status = h.listen(backlog: backlog > 0 ? backlog : 511)
+            if status < 0 { h.close() }
+        }
+        if let h, status == 0 {
+            adoptListening(h, path: nil)
+        } else {
+            let error = NetError.uvWithHostPort(status, syscall: "listen", address: nil, port: nil)
+            loop.nextTick { [self] in emitError(error) }
+        }
+        return self
+    }
+}
