@@ -1,5 +1,6 @@
 internal import CUV
 import DequeModule
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,11 @@ public final class EventLoop: @unchecked Sendable {
     let uv: UnsafeMutablePointer<uv_loop_t>
     private var ticks = Deque<() -> Void>()
     private var drainingTicks = false
-    private let remote: RemoteQueue
+    let remote: RemoteQueue
+    /// The thread running the loop (`pthread_self` as a number), for isolation checks.
+    let runningThread = Atomic<UInt>(0)
+    /// Tasks started with `spawn` that have not finished; they keep the loop running.
+    var pendingTasks = 0
     private var closed = false
     /// Handles this loop has opened and not yet seen closed; zero once everything is released.
     public internal(set) var liveHandles = 0
@@ -65,16 +70,23 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs the loop until nothing ref'ed remains (Node's process lifetime).
     public func run() {
+        enterRun()
+        isRunning = true
         repeat {
             drainTicks()
             uv_run(uv, UV_RUN_DEFAULT)
         } while !ticks.isEmpty
+        isRunning = false
     }
+
+    /// Whether `run()` is in progress.
+    public private(set) var isRunning = false
 
     /// Runs one iteration of the loop, waiting for I/O if `wait` is true. Returns true when
     /// ref'ed work remains.
     @discardableResult
     public func runOnce(wait: Bool = true) -> Bool {
+        enterRun()
         drainTicks()
         let more = uv_run(uv, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0
         drainTicks()

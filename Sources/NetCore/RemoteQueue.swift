@@ -38,6 +38,12 @@ final class RemoteQueue: @unchecked Sendable {
         handle?.send()
     }
 
+    /// Makes pending work keep the loop alive, or not. Loop thread only.
+    func setRef(_ on: Bool) {
+        guard let handle = async else { return }
+        if on { handle.ref() } else { handle.unref() }
+    }
+
     func drain() {
         while true {
             pthread_mutex_lock(&mutex)

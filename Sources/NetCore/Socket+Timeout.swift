@@ -11,7 +11,7 @@ extension Socket {
             throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)")
         }
         guard !destroyed else { return self }
-        timeoutMs = max(0, ms)
+        timeoutMs = Swift.max(0, ms)
         if ms <= 0 {
             timeoutTimer?.stop()
             if callback != nil { removeAllListeners(.timeout) }
