@@ -19,10 +19,14 @@ struct NetEcho: ParsableCommand {
     @Option(help: "Listen on this Unix domain socket path instead; @name is the abstract socket \\0name.")
     var path: String?
 
+    @Option(help: "Serve with this many event loops, each on its own thread, sharing the port (TCP only).")
+    var loops: Int = 1
+
     @Flag(help: "Greet each client with hello\\r\\n first, as Node's example does.")
     var greeting = false
 
     mutating func run() throws {
+        if loops > 1 && path == nil { return runGroup() }
         let greeting = self.greeting
         var open: [ObjectIdentifier: Socket] = [:]
         let server = Net.createServer { socket in
@@ -34,7 +38,8 @@ struct NetEcho: ParsableCommand {
         }
         server.on(.error) { error in
             FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
-            Glibc.exit(1)
+            // Failing to listen is fatal; an accept error (such as EMFILE) is not.
+            if error.syscall == "listen" { Glibc.exit(1) }
         }
         let announce = {
             switch server.address() {
@@ -63,6 +68,37 @@ struct NetEcho: ParsableCommand {
             })
         }
         EventLoop.default.run()
+    }
+}
+
+extension NetEcho {
+    /// `--loops N`: one server per loop on one port; the main thread only waits for a signal.
+    func runGroup() {
+        let group = EventLoopGroup(count: loops)
+        let greeting = self.greeting
+        group.listen(port: port, host: host, connectionListener: { socket in
+            socket.on(.error) { _ in }
+            if greeting { socket.write("hello\r\n") }
+            socket.pipe(socket)
+        }, onListening: { result in
+            switch result {
+            case .success(let bound):
+                FileHandleOutput.write("listening \(host ?? "[::]"):\(bound)\n", fd: 1)
+            case .failure(let error):
+                FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
+                Glibc.exit(1)
+            }
+        })
+        var watchers: [SignalWatcher] = []
+        for signal in [SIGINT, SIGTERM] {
+            let watcher = SignalWatcher(signal) {
+                for w in watchers { w.close() }
+            }
+            watcher.ref()
+            watchers.append(watcher)
+        }
+        EventLoop.default.run()
+        group.shutdown()
     }
 }
 

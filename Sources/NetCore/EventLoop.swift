@@ -135,7 +135,11 @@ public final class EventLoop: @unchecked Sendable {
     public func closeAllHandles() {
         uv_walk(uv, { handle, _ in
             guard let handle, uv_is_closing(handle) == 0, let data = uv_handle_get_data(handle) else { return }
-            Unmanaged<Handle>.fromOpaque(data).takeUnretainedValue().forceClose()
+            let owner = Unmanaged<Handle>.fromOpaque(data).takeUnretainedValue()
+            // The inbox stays: other threads may still post to it; it never keeps the loop alive
+            // once nothing else does.
+            if owner is AsyncHandle { return }
+            owner.forceClose()
         }, nil)
     }
 

@@ -15,12 +15,23 @@ public struct ListenOptions: CustomStringConvertible {
     public var writableAll: Bool
     /// Listen on IPv6 only: `::` then does not accept IPv4 connections.
     public var ipv6Only: Bool
+    /// Let several sockets (other servers, other loops, other processes) listen on the same port,
+    /// the kernel spreading connections among them (`SO_REUSEPORT`, Node ≥ 23.1).
+    public var reusePort: Bool
+    /// Node's cluster flag; accepted for compatibility and otherwise without effect here.
+    public var exclusive: Bool
+    /// Closes the server when it fires; an already fired signal means nothing is bound.
+    public var signal: AbortSignal?
 
     /// Creates listen options; every field has Node's default.
     public init(
         port: Int? = nil, host: String? = nil, path: String? = nil, backlog: Int = 511,
-        readableAll: Bool = false, writableAll: Bool = false, ipv6Only: Bool = false
+        readableAll: Bool = false, writableAll: Bool = false, ipv6Only: Bool = false,
+        reusePort: Bool = false, exclusive: Bool = false, signal: AbortSignal? = nil
     ) {
+        self.reusePort = reusePort
+        self.exclusive = exclusive
+        self.signal = signal
         self.port = port
         self.host = host
         self.path = path
@@ -40,6 +51,8 @@ public struct ListenOptions: CustomStringConvertible {
         if readableAll { parts.append("readableAll: true") }
         if writableAll { parts.append("writableAll: true") }
         if ipv6Only { parts.append("ipv6Only: true") }
+        if reusePort { parts.append("reusePort: true") }
+        if exclusive { parts.append("exclusive: true") }
         return parts.isEmpty ? "{}" : "{ " + parts.joined(separator: ", ") + " }"
     }
 }

@@ -40,10 +40,22 @@ extension Server {
                 message: "Listen method has been called more than once without closing.")
         }
         let backlog = options.backlog > 0 ? options.backlog : 511
+        if options.port == nil && options.path == nil {
+            throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
+        }
+        if let signal = options.signal {
+            if signal.aborted {
+                // Nothing is bound; the server just reports that it closed.
+                loop.nextTick { [self] in close() }
+                return self
+            }
+            signal.onAbort { [weak self] _ in self?.close() }
+        }
         if let port = options.port {
             guard (0...65535).contains(port) else { throw .badPort(port, name: "options.port") }
             if let onListening { once(.listening, onListening) }
             listenID += 1
+            reusePort = options.reusePort
             listenTCP(port: port, host: options.host, backlog: backlog, ipv6Only: options.ipv6Only)
         } else if let path = options.path {
             if StreamHandle.isAbstract(path) && (options.readableAll || options.writableAll) {
@@ -54,8 +66,6 @@ extension Server {
             if let onListening { once(.listening, onListening) }
             listenID += 1
             finishListen(path: path, result: tryListen(path: path, backlog: backlog, options: options))
-        } else {
-            throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
         }
         return self
     }
@@ -120,7 +130,8 @@ extension Server {
         let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: ip, port: port)) }
-        var status = h.bind(ip: ip, port: port, ipv6Only: ipv6Only && family == AF_INET6)
+        var status: Int32 = reusePort ? cuv_set_reuseport(h.tcp) : 0
+        if status == 0 { status = h.bind(ip: ip, port: port, ipv6Only: ipv6Only && family == AF_INET6) }
         if status == 0 { status = h.listen(backlog: backlog) }
         if status < 0 {
             h.close()

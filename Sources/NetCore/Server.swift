@@ -26,6 +26,15 @@ public final class Server: EventEmitter {
     var listenID = 0
     var lookupInFlight = false
     var wantRef = true
+    /// Whether the next TCP listen sets `SO_REUSEPORT`.
+    var reusePort = false
+    /// Whether `EMFILE`/`ENFILE` on accept was reported since the last good accept.
+    var descriptorShortageReported = false
+
+    /// Connections beyond this many open ones are dropped as soon as they are accepted, with a
+    /// `'drop'` event; `0` drops every connection, `nil` (the default) means no limit
+    /// (Node's `maxConnections`, with Node ≥ 21's meaning of 0).
+    public var maxConnections: Int?
     var closeEmitScheduled = false
 
     /// Creates a server; `connectionListener` is added for `'connection'`
@@ -109,12 +118,17 @@ public final class Server: EventEmitter {
     func onConnection(status: Int32) {
         guard let h = handle else { return }
         if status < 0 {
-            emitError(.errno(status, syscall: "accept"))
+            acceptFailed(status)
             return
         }
         let (client, r) = h.accept()
         guard let client else {
-            emitError(.errno(r, syscall: "accept"))
+            acceptFailed(r)
+            return
+        }
+        noteDescriptorUse(client)
+        if let limit = maxConnections, connectionCount >= limit {
+            drop(client)
             return
         }
         let socketOptions = SocketOptions(allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark)
@@ -125,6 +139,50 @@ public final class Server: EventEmitter {
         connectionCount += 1
         emit(.connection, socket)
         socket.startReadingIfWanted()
+    }
+
+    /// Accepting failed. Running out of descriptors is reported once until an accept succeeds
+    /// again (libuv sheds the waiting connection meanwhile, so the loop never spins); the server
+    /// keeps listening either way.
+    private func acceptFailed(_ status: Int32) {
+        let shortage = status == Int32(UV_EMFILE.rawValue) || status == Int32(UV_ENFILE.rawValue)
+        if shortage {
+            if descriptorShortageReported { return }
+            descriptorShortageReported = true
+        }
+        emitError(.errno(status, syscall: "accept"))
+    }
+
+    /// libuv sheds connections silently when accept runs out of descriptors (it keeps a spare
+    /// descriptor for that), so the shortage is seen here instead: descriptors are handed out
+    /// lowest first, so an accepted one at the top of the limit means the table is full and the
+    /// next connections will be shed. That is reported once, as `accept EMFILE`; once accepted
+    /// descriptors are well below the limit again, a later shortage is reported anew.
+    private func noteDescriptorUse(_ client: StreamHandle) {
+        let fd = Int(cuv_fileno(client.raw))
+        let limit = Server.descriptorLimit
+        if fd >= limit - 2 {
+            acceptFailed(Int32(UV_EMFILE.rawValue))
+        } else if fd < limit - 16 {
+            descriptorShortageReported = false
+        }
+    }
+
+    /// The soft `RLIMIT_NOFILE`, read once when first needed.
+    private static let descriptorLimit: Int = {
+        var r = rlimit()
+        let ok = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &r) == 0
+        return ok && r.rlim_cur < UInt(Int.max) ? Int(r.rlim_cur) : Int.max
+    }()
+
+    /// Closes a connection over `maxConnections` and tells `'drop'` listeners about it.
+    private func drop(_ client: StreamHandle) {
+        let local = client.localName
+        let remote = client.peerName
+        client.close()
+        emit(.drop, DropInfo(
+            localAddress: local?.address, localPort: local?.port, localFamily: local?.family,
+            remoteAddress: remote?.address, remotePort: remote?.port, remoteFamily: remote?.family))
     }
 
     /// An accepted socket was destroyed.

@@ -70,3 +70,26 @@ extension Event where Source == Server, Payload == NetError {
     /// Listening or accepting failed (Node's `'error'`).
     public static var error: Self { .init("error") }
 }
+
+/// The payload of a server's `'drop'` event: the ends of a connection closed because of
+/// `maxConnections`.
+public struct DropInfo: Sendable, Equatable {
+    /// The server's address of the dropped connection.
+    public var localAddress: String?
+    /// The server's port of the dropped connection.
+    public var localPort: Int?
+    /// `"IPv4"` or `"IPv6"`.
+    public var localFamily: String?
+    /// The peer's address.
+    public var remoteAddress: String?
+    /// The peer's port.
+    public var remotePort: Int?
+    /// `"IPv4"` or `"IPv6"`.
+    public var remoteFamily: String?
+}
+
+extension Event where Source == Server, Payload == DropInfo {
+    /// A connection was accepted and closed at once because the server already has
+    /// `maxConnections` (Node's `'drop'`).
+    public static var drop: Self { .init("drop") }
+}

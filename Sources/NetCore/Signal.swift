@@ -22,6 +22,9 @@ public final class SignalWatcher {
 
     /// Stops watching.
     public func close() { handle.close() }
+
+    /// Makes the watcher keep its loop running (by default it does not).
+    public func ref() { handle.ref() }
 }
 
 /// The `uv_signal_t` behind a `SignalWatcher`.

@@ -18,6 +18,7 @@ func withLoop(
     var timedOut = false
     let guardTimer = Timer(loop: loop) {
         timedOut = true
+        loop.remote.setRef(false)
         loop.closeAllHandles()
     }
     guardTimer.unref()
