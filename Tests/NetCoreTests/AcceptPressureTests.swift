@@ -30,20 +30,28 @@ import Net
                 _ = echo.readLine(timeout: 0.5).map { errorLines.append($0) }
                 let after = cpuSeconds(pid: echo.process.processIdentifier)
                 if let before, let after { cpuDuringPressure = after - before }
+                let open = sockets.filter { !$0.destroyed }
+                sockets = []
                 var closed = 0
-                for s in sockets {
+                for s in open {
                     s.on(.close) { _ in
                         closed += 1
-                        if closed == sockets.count { connectAgain() }
+                        if closed == open.count { connectAgain(attempt: 1) }
                     }
                     s.destroy()
                 }
+                if open.isEmpty { connectAgain(attempt: 1) }
             }
-            func connectAgain() {
+            // The server frees its descriptors as it sees the closes: retry until it serves.
+            func connectAgain(attempt: Int) {
                 let c = dial(port, loop: loop)
-                c.on(.data) { again += $0.toString(); c.end() }
+                var served = false
+                c.on(.data) { again += $0.toString(); served = true; c.end() }
+                c.on(.error) { _ in }
+                c.on(.close) { _ in
+                    if !served && attempt < 100 { loop.setTimeout(20) { connectAgain(attempt: attempt + 1) } }
+                }
                 c.write("again")
-                sockets = []
             }
             for _ in 0..<clients {
                 let c = dial(port, loop: loop)
@@ -52,8 +60,8 @@ import Net
                 c.on(.data) { _ in
                     if !counted { counted = true; echoed += 1; settled() }
                 }
-                c.on(.end) { if !counted { counted = true; shed += 1; settled() } }
-                c.on(.error) { _ in if !counted { counted = true; shed += 1; settled() } }
+                c.on(.error) { _ in }
+                c.on(.close) { _ in if !counted { counted = true; shed += 1; settled() } }
                 c.write("x")
             }
         }
