@@ -131,6 +131,12 @@ public final class Server: EventEmitter {
             drop(client)
             return
         }
+        if let filter = options.blockList, let peer = client.peerName,
+           filter.blocks(address: peer.address, family: peer.family == "IPv6" ? 6 : 4) {
+            // Refused before it becomes a socket: no 'connection', no 'drop' (as Node).
+            client.close()
+            return
+        }
         let socketOptions = SocketOptions(allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark)
         let socket = Socket(acceptedBy: self, handle: client, options: socketOptions)
         if options.noDelay { socket.setNoDelay(true) }

@@ -12,12 +12,17 @@ public struct ServerOptions: Sendable {
     public var keepAliveInitialDelay = 0
     /// The high-water mark of accepted sockets; `nil` means 64 KiB.
     public var highWaterMark: Int? = nil
+    /// Connections from addresses this blocks are closed before any `'connection'`
+    /// (Node ≥ 23.4's `blockList`).
+    public var blockList: (any AddressFilter)? = nil
 
     /// Creates options; every field has Node's default.
     public init(
         allowHalfOpen: Bool = false, pauseOnConnect: Bool = false, noDelay: Bool = false,
-        keepAlive: Bool = false, keepAliveInitialDelay: Int = 0, highWaterMark: Int? = nil
+        keepAlive: Bool = false, keepAliveInitialDelay: Int = 0, highWaterMark: Int? = nil,
+        blockList: (any AddressFilter)? = nil
     ) {
+        self.blockList = blockList
         self.allowHalfOpen = allowHalfOpen
         self.pauseOnConnect = pauseOnConnect
         self.noDelay = noDelay

@@ -43,6 +43,8 @@ extension Socket {
         let host = options.host.isEmpty ? "localhost" : options.host
         if InetAddress.family(of: host) != 0 {
             startConnect(ip: host, port: options.port, options: options)
+        } else if let strategy = ConnectDefaults.shared.strategy, strategy.handles(options) {
+            strategy.connect(self, host: host, options: options)
         } else {
             lookupAndConnect(host: host, options: options)
         }
@@ -86,6 +88,7 @@ extension Socket {
         handle = nil
         cachedPeer = nil
         cachedLocal = nil
+        attemptedAddresses = nil
         // `flowing` survives, as in Node: a socket that was flowing keeps flowing.
         readBuffer.removeAll()
         readBufferLength = 0
@@ -104,9 +107,7 @@ extension Socket {
     }
 
     private func lookupAndConnect(host: String, options: SocketConnectOptions) {
-        var hints = options.hints
-        if options.family != 4 && options.family != 6 && hints == 0 { hints = Lookup.addrConfig }
-        Lookup.resolve(loop: loop, host: host, family: options.family, hints: hints) { [self] result in
+        resolve(host: host, options: options, all: false) { [self] result in
             guard connecting, !destroyed else { return }
             switch result {
             case .success(let answers):
@@ -124,6 +125,7 @@ extension Socket {
     }
 
     private func startConnect(ip: String, port: Int, options: SocketConnectOptions) {
+        if refusedByBlockList(ip, options: options) { return }
         let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else {
@@ -160,7 +162,7 @@ extension Socket {
     /// A connect attempt on `h` completed: on failure destroy with the error `failure` builds;
     /// on success apply the remembered options, emit `'connect'` and `'ready'`, start reading
     /// and flush the writes queued meanwhile.
-    private func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
+    func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
         guard h === handle, !destroyed else { return }
         connecting = false
         if status < 0 {

@@ -69,8 +69,7 @@ public final class Socket: EventEmitter {
     // Addresses, cached while connected so they stay readable in `'close'`.
     var cachedPeer: AddressInfo?
     var cachedLocal: AddressInfo?
-    var connectHost: String?
-    var connectPort: Int?
+    var attemptedAddresses: [String]?
 
     // Options remembered until there is a handle.
     var wantNoDelay: Bool?

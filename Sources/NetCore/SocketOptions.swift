@@ -46,6 +46,16 @@ public struct SocketConnectOptions {
     public var highWaterMark: Int? = nil
     /// See `SocketOptions.onread`.
     public var onread: OnRead? = nil
+    /// Try every address of a host name, alternating families, one at a time (happy eyeballs,
+    /// Node's `autoSelectFamily`); `nil` uses the process default (on, as in Node).
+    public var autoSelectFamily: Bool? = nil
+    /// How long each happy-eyeballs attempt gets before the next starts, in milliseconds;
+    /// `nil` uses the process default (250). Values under 10 count as 10.
+    public var autoSelectFamilyAttemptTimeout: Int? = nil
+    /// Resolves host names instead of the system resolver (Node's `lookup` option).
+    public var lookup: LookupFunction? = nil
+    /// Refuses to connect to addresses it blocks (`ERR_IP_BLOCKED`; Node ≥ 23.4).
+    public var blockList: (any AddressFilter)? = nil
 
     /// Options to connect to `host:port`.
     public init(port: Int, host: String = "localhost") {

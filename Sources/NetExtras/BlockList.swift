@@ -179,3 +179,11 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension BlockList: AddressFilter {
+    /// Whether the list blocks `address` of `family` 4 or 6, so a `BlockList` can be given as
+    /// `ServerOptions.blockList` or `SocketConnectOptions.blockList`.
+    public func blocks(address: String, family: Int) -> Bool {
+        check(address, family: family == 6 ? .ipv6 : .ipv4)
+    }
+}
