@@ -51,7 +51,7 @@ extension StreamHandle {
 
 extension Socket {
     /// A socket over a descriptor that is already connected (Node's `new net.Socket({ fd,
-    /// readable, writable })`). Throws `ERR_OUT_OF_RANGE` for a negative descriptor,
+    /// readable, writable })`), or over a Unix socket that `connect(path:)` then connects. Throws `ERR_OUT_OF_RANGE` for a negative descriptor,
     /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: FILE`) for one that is not a TCP or Unix
     /// stream socket, and libuv's error (`open EEXIST`) if it cannot be adopted; the descriptor is
     /// then left open. `readable: false` starts with the readable side ended; `writable: false`
