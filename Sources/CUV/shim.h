@@ -66,10 +66,10 @@ static inline int cuv_sockaddr_port(const struct sockaddr *sa) {
 static inline const struct addrinfo *cuv_ai_next(const struct addrinfo *ai) { return ai->ai_next; }
 static inline const struct sockaddr *cuv_ai_addr(const struct addrinfo *ai) { return ai->ai_addr; }
 
-/* A non-blocking Unix stream socket bound to, or connected to, `name` of `len` bytes. A name
- * that starts with NUL is in Linux's abstract namespace (libuv 1.44 cannot bind or connect
- * those). Returns the fd, or a negative uv error. */
-static inline int cuv_unix_socket(const char *name, size_t len, int do_connect, int pad) {
+/* Binds, or connects, the Unix stream socket `fd` to `name` of `len` bytes. A name that starts
+ * with NUL is in Linux's abstract namespace (libuv 1.44 cannot bind or connect those). Returns 0
+ * or a negative uv error; `fd` stays open either way. */
+static inline int cuv_unix_attach(int fd, const char *name, size_t len, int do_connect, int pad) {
     struct sockaddr_un sa;
     if (len == 0 || len > sizeof sa.sun_path) return UV_EINVAL;
     memset(&sa, 0, sizeof sa);
@@ -77,13 +77,20 @@ static inline int cuv_unix_socket(const char *name, size_t len, int do_connect, 
     memcpy(sa.sun_path, name, len);
     /* pad: the whole sun_path, NUL-filled, as libuv before 1.48 (Node 20) binds abstract names. */
     socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (pad ? sizeof sa.sun_path : len));
+    int r = do_connect ? connect(fd, (struct sockaddr *)&sa, sl) : bind(fd, (struct sockaddr *)&sa, sl);
+    return r == 0 ? 0 : uv_translate_sys_error(errno);
+}
+
+/* A non-blocking Unix stream socket bound to, or connected to, `name` of `len` bytes (see
+ * cuv_unix_attach). Returns the fd, or a negative uv error. */
+static inline int cuv_unix_socket(const char *name, size_t len, int do_connect, int pad) {
+    if (len == 0 || len > sizeof(((struct sockaddr_un *)0)->sun_path)) return UV_EINVAL;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return uv_translate_sys_error(errno);
-    int r = do_connect ? connect(fd, (struct sockaddr *)&sa, sl) : bind(fd, (struct sockaddr *)&sa, sl);
+    int r = cuv_unix_attach(fd, name, len, do_connect, pad);
     if (r != 0) {
-        int e = errno;
         close(fd);
-        return uv_translate_sys_error(e);
+        return r;
     }
     return fd;
 }

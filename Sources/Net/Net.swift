@@ -44,3 +44,22 @@ public func connect(
 ) throws(NetError) -> Socket {
     try createConnection(options, loop: loop, onConnect: onConnect)
 }
+
+/// Creates a socket and connects it to the Unix domain socket at `path` (Node's
+/// `net.createConnection(path, connectListener)`); a path starting with NUL names a Linux
+/// abstract socket. `onConnect` is added for `'connect'`; failures (`ENOENT`, `ECONNREFUSED`,
+/// `EINVAL` for a path too long) arrive as `'error'`.
+@discardableResult
+public func createConnection(
+    path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
+) throws(NetError) -> Socket {
+    try Socket(loop: loop).connect(path: path, onConnect: onConnect)
+}
+
+/// The same as `createConnection(path:loop:onConnect:)` (Node's `net.connect(path)`).
+@discardableResult
+public func connect(
+    path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
+) throws(NetError) -> Socket {
+    try createConnection(path: path, loop: loop, onConnect: onConnect)
+}

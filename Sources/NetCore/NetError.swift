@@ -190,6 +190,8 @@ extension NetError.Code {
     public static let ERR_IP_BLOCKED: Self = "ERR_IP_BLOCKED"
     /// A socket address that cannot be parsed.
     public static let ERR_INVALID_ADDRESS: Self = "ERR_INVALID_ADDRESS"
+    /// A descriptor that is neither a TCP nor a Unix stream socket (`Unsupported fd type: FILE`).
+    public static let ERR_INVALID_FD_TYPE: Self = "ERR_INVALID_FD_TYPE"
 }
 
 // MARK: - Argument errors

@@ -53,9 +53,17 @@ extension Socket {
 
     /// Connects to a Unix domain socket at `path` (Node's `socket.connect(path, listener)`); a
     /// path starting with NUL names a Linux abstract socket. A path too long for the system is
-    /// an `EINVAL` error, a missing one `ENOENT`, each as an `'error'` event.
+    /// an `EINVAL` error, a missing one `ENOENT`, each as an `'error'` event. A socket made with
+    /// `Socket(fd:)` over a Unix socket that is not connected yet connects that descriptor.
     @discardableResult
     public func connect(path: String, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
+        if let h = handle, h.kind == .pipe, !connecting, !destroyed, !h.pipeHasPeer {
+            if let onConnect { once(.connect, onConnect) }
+            connecting = true
+            refreshTimeout()
+            connectPipe(h, path: path)
+            return self
+        }
         guard prepareConnect(onConnect: onConnect) else { return self }
         let (h, r) = StreamHandle.pipe(loop: loop)
         guard let h else {
@@ -64,10 +72,14 @@ extension Socket {
             return self
         }
         adopt(h)
+        connectPipe(h, path: path)
+        return self
+    }
+
+    private func connectPipe(_ h: StreamHandle, path: String) {
         h.connect(path: path) { [self] status in
             finishConnect(h, status: status) { .withHostPort(status, syscall: "connect", address: path, port: nil) }
         }
-        return self
     }
 
     /// The common start of every connect; false when the socket is already connecting or

@@ -34,14 +34,28 @@ extension StreamHandle {
             return (nil, Int32(UV_EINVAL.rawValue))
         }
     }
+
+    /// What `fd` is, in the words of Node's `guessHandleType`: `TCP`, `PIPE`, `UDP`, `TTY`,
+    /// `FILE` or `UNKNOWN`.
+    static func typeName(of fd: Int32) -> String {
+        switch uv_guess_handle(fd) {
+        case UV_TCP: return "TCP"
+        case UV_NAMED_PIPE: return "PIPE"
+        case UV_UDP: return "UDP"
+        case UV_TTY: return "TTY"
+        case UV_FILE: return "FILE"
+        default: return "UNKNOWN"
+        }
+    }
 }
 
 extension Socket {
     /// A socket over a descriptor that is already connected (Node's `new net.Socket({ fd,
-    /// readable, writable })`). Throws `ERR_OUT_OF_RANGE` for a negative descriptor; a
-    /// descriptor that is not a TCP or Unix stream socket is reported as an `'error'` (`EINVAL`)
-    /// on the next tick, never a crash. `readable: false` starts with the readable side ended;
-    /// `writable: false` with the writable side ended.
+    /// readable, writable })`), or over a Unix socket that `connect(path:)` then connects. Throws `ERR_OUT_OF_RANGE` for a negative descriptor,
+    /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: FILE`) for one that is not a TCP or Unix
+    /// stream socket, and libuv's error (`open EEXIST`) if it cannot be adopted; the descriptor is
+    /// then left open. `readable: false` starts with the readable side ended; `writable: false`
+    /// with the writable side ended. Closing the socket closes the descriptor.
     public convenience init(
         fd: Int32, readable: Bool = true, writable: Bool = true,
         _ options: SocketOptions = SocketOptions(), loop: EventLoop = .default
@@ -49,12 +63,13 @@ extension Socket {
         guard fd >= 0 else {
             throw .outOfRange("fd", range: ">= 0 && <= 2147483647", received: "\(fd)")
         }
-        self.init(options, loop: loop)
-        let (h, r) = StreamHandle.open(loop: loop, fd: fd)
-        guard let h else {
-            destroy(.errno(r, syscall: "open"))
-            return
+        let type = StreamHandle.typeName(of: fd)
+        guard type == "TCP" || type == "PIPE" else {
+            throw NetError(code: .ERR_INVALID_FD_TYPE, message: "Unsupported fd type: \(type)", name: "TypeError")
         }
+        let (h, r) = StreamHandle.open(loop: loop, fd: fd)
+        guard let h else { throw .errno(r, syscall: "open") }
+        self.init(options, loop: loop)
         adopt(h)
         cachePeer()
         if !readable {

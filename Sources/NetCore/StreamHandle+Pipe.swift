@@ -46,7 +46,13 @@ extension StreamHandle {
         let check = StreamHandle.checkPipePath(path)
         if check < 0 || StreamHandle.isAbstract(path) {
             var status = check
-            if status == 0 {
+            if status == 0, let fd = descriptor {
+                // A descriptor adopted unconnected (Socket(fd:)) connects itself.
+                status = StreamHandle.attach(fd, path, padded: false)
+                if status == Int32(UV_ECONNREFUSED.rawValue) {
+                    status = StreamHandle.attach(fd, path, padded: true)
+                }
+            } else if status == 0 {
                 var fd = StreamHandle.unixSocket(path, connect: true)
                 if fd == Int32(UV_ECONNREFUSED.rawValue) {
                     // A server on libuv < 1.48 (Node 20) bound the name NUL-padded to sun_path.
@@ -83,6 +89,31 @@ extension StreamHandle {
         }
         guard r == 0 else { return nil }
         return String(decoding: bytes[..<size], as: UTF8.self)
+    }
+
+    /// Whether the pipe is connected to a peer (`getpeername` succeeds).
+    var pipeHasPeer: Bool {
+        guard kind == .pipe, isOpen, !isClosing else { return false }
+        var size = 256
+        var bytes = [CChar](repeating: 0, count: size)
+        let r = uv_pipe_getpeername(pipe, &bytes, &size)
+        return r == 0 || r == Int32(UV_ENOBUFS.rawValue)
+    }
+
+    /// The descriptor under the handle, once it has one.
+    var descriptor: Int32? {
+        var fd: uv_os_fd_t = -1
+        return uv_fileno(handle, &fd) == 0 ? fd : nil
+    }
+
+    /// Connects the existing socket `fd` to the abstract name `path`: 0 or a uv error.
+    private static func attach(_ fd: Int32, _ path: String, padded: Bool) -> Int32 {
+        var name = Array(path.utf8)
+        return name.withUnsafeMutableBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                cuv_unix_attach(fd, $0, p.count, 1, padded ? 1 : 0)
+            }
+        }
     }
 
     private static func unixSocket(_ path: String, connect: Bool, padded: Bool = false) -> Int32 {
