@@ -1,3 +1,5 @@
+internal import CUV
+
 /// Socket options and loop reference: `setNoDelay`, `setKeepAlive`, `ref`, `unref`.
 extension Socket {
     /// Disables (true, the default) or re-enables Nagle's algorithm (Node's `setNoDelay`).
@@ -38,5 +40,14 @@ extension Socket {
         wantRef = true
         handle?.ref()
         return self
+    }
+}
+
+extension Socket {
+    /// The operating system's descriptor of the connection, while there is one.
+    var fileDescriptor: Int32? {
+        guard let h = handle, h.isOpen, !h.isClosing else { return nil }
+        let fd = cuv_fileno(h.raw)
+        return fd >= 0 ? fd : nil
     }
 }
