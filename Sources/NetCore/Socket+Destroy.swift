@@ -21,11 +21,15 @@ extension Socket {
     }
 
     /// Closes the connection with a TCP reset (RST) instead of FIN, so the peer sees
-    /// `ECONNRESET` (Node's `resetAndDestroy()`). On a socket that never had a connection it
-    /// fails with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
+    /// `ECONNRESET` (Node's `resetAndDestroy()`). While connecting, the reset waits for the
+    /// connection: `'connect'` is still emitted, then the socket is reset (a `destroy()` before
+    /// that closes it without a connection). On a socket that never had a connection it fails
+    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
     @discardableResult
     public func resetAndDestroy() -> Socket {
-        if handle == nil && !connecting {
+        if connecting {
+            once(.connect) { [unowned self] in tearDown(nil, reset: true) }
+        } else if handle == nil {
             tearDown(NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed"), reset: false)
         } else {
             tearDown(nil, reset: true)
