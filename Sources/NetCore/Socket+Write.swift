@@ -198,7 +198,10 @@ extension Socket {
             destroy(error)
             return
         }
-        if destroyed { return }
+        if destroyed {
+            failQueuedWrites()
+            return
+        }
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
         if queuedBytes == 0 {
