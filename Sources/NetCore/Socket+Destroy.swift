@@ -92,6 +92,7 @@ extension Socket {
         // A 'close' listener may have connected again; otherwise this socket is done.
         if destroyed && handle == nil && !connecting {
             removeAllListeners()
+            endCallbacks.removeAll()
             pipes.removeAll()
             server = nil
         }
