@@ -39,7 +39,8 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NetBench"
         ),
-        .testTarget(name: "NetCoreTests", dependencies: ["NetCore", "Net"]),
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .testTarget(name: "NetCoreTests", dependencies: ["NetCore", "Net", "CMallocCounter"]),
         .testTarget(name: "NetExtrasTests", dependencies: ["NetExtras", "NetCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -184,11 +184,19 @@ public final class ListenerTable {
         let type = ObjectIdentifier(P.self)
         guard let i = index(name, type) else { return false }
         let boxes = entries[i].boxes
+        // Index loops: a for-in over the array goes through its generic iterator, which in an
+        // unoptimised build allocates a coroutine frame per element, on every data event.
+        var k = 0
         if entries[i].onceCount == 0 {
-            for box in boxes { unsafeDowncast(box, to: ListenerBox<P>.self).call(payload) }
+            while k < boxes.count {
+                unsafeDowncast(boxes[k], to: ListenerBox<P>.self).call(payload)
+                k += 1
+            }
             return true
         }
-        for box in boxes {
+        while k < boxes.count {
+            let box = boxes[k]
+            k += 1
             let listener = unsafeDowncast(box, to: ListenerBox<P>.self)
             if listener.once {
                 // A once-listener leaves just before it runs, as in Node: listeners before it

@@ -114,6 +114,7 @@ extension Socket {
         shutdownStarted = false
         writableEnded = false
         writableFinished = false
+        endCallbacks.removeAll()
         peerEnded = false
         bytesWrittenCount = 0
     }

@@ -21,11 +21,15 @@ extension Socket {
     }
 
     /// Closes the connection with a TCP reset (RST) instead of FIN, so the peer sees
-    /// `ECONNRESET` (Node's `resetAndDestroy()`). On a socket that never had a connection it
-    /// fails with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
+    /// `ECONNRESET` (Node's `resetAndDestroy()`). While connecting, the reset waits for the
+    /// connection: `'connect'` is still emitted, then the socket is reset (a `destroy()` before
+    /// that closes it without a connection). On a socket that never had a connection it fails
+    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
     @discardableResult
     public func resetAndDestroy() -> Socket {
-        if handle == nil && !connecting {
+        if connecting {
+            once(.connect) { [unowned self] in tearDown(nil, reset: true) }
+        } else if handle == nil {
             tearDown(NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed"), reset: false)
         } else {
             tearDown(nil, reset: true)
@@ -40,7 +44,11 @@ extension Socket {
         connecting = false
         if error != nil { errored = true }
         timeoutTimer?.stop()
-        failQueuedWrites(beforeConnection: wasConnecting)
+        // Writes queued while connecting fail after 'close' (see `emitClose`); those behind a
+        // write in flight fail once it is called back (`afterWrite`).
+        if !wasConnecting && inFlight == nil && !writeQueue.isEmpty {
+            loop.nextTick { [self] in failQueuedWrites() }
+        }
         server?.connectionEnded()
         if let error {
             loop.nextTick { [self] in emitError(error) }
@@ -53,19 +61,12 @@ extension Socket {
         }
     }
 
-    /// Calls back every write that never reached libuv: before a connection,
-    /// `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` for the first and `ERR_STREAM_DESTROYED` for the rest,
-    /// as Node does; after it, `ERR_STREAM_DESTROYED`.
-    private func failQueuedWrites(beforeConnection: Bool) {
-        var first = beforeConnection
+    /// Calls back every write still queued with `ERR_STREAM_DESTROYED`, as Node's Writable does
+    /// for the writes buffered behind a destroyed stream.
+    func failQueuedWrites() {
         while let chunk = writeQueue.popFirst() {
             queuedBytes -= chunk.buffer.count
-            guard let cb = chunk.callback else { first = false; continue }
-            let error = first
-                ? NetError(code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
-                : NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
-            first = false
-            loop.nextTick { cb(error) }
+            chunk.callback?(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed"))
         }
     }
 
@@ -75,11 +76,23 @@ extension Socket {
         emitClose(hadError: errored)
     }
 
+    /// Emits `'close'`. Writes still queued now were made while connecting: as in Node, where
+    /// each such write waits on a `'close'` listener, their callbacks run after `'close'`, all
+    /// with `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`.
     private func emitClose(hadError: Bool) {
+        let stranded = writeQueue
+        writeQueue.removeAll()
+        queuedBytes = 0
         emit(.close, CloseEvent(hadError: hadError))
+        if !stranded.isEmpty {
+            let error = NetError(
+                code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
+            for chunk in stranded { chunk.callback?(error) }
+        }
         // A 'close' listener may have connected again; otherwise this socket is done.
         if destroyed && handle == nil && !connecting {
             removeAllListeners()
+            endCallbacks.removeAll()
             pipes.removeAll()
             server = nil
         }

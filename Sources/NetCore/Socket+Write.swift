@@ -59,13 +59,14 @@ extension Socket {
     public var writableCorked: Int { corkCount }
 
     /// Ends the writable side after queued writes, optionally writing `data` first; the peer sees
-    /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`.
+    /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`, before
+    /// the `'finish'` listeners, as in Node; it is dropped if the socket is destroyed first.
     /// Returns the socket.
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
         if let data, writeRefusal() == nil { _ = enqueue(data, callback: nil) }
         if let callback {
-            if writableFinished { loop.nextTick(callback) } else { once(.finish, callback) }
+            if writableFinished { loop.nextTick(callback) } else { endCallbacks.append(callback) }
         }
         guard !writableEnded, !destroyed else { return self }
         writableEnded = true
@@ -198,7 +199,10 @@ extension Socket {
             destroy(error)
             return
         }
-        if destroyed { return }
+        if destroyed {
+            failQueuedWrites()
+            return
+        }
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
         if queuedBytes == 0 {
@@ -240,6 +244,9 @@ extension Socket {
     func finishWritable() {
         guard !writableFinished, !destroyed else { return }
         writableFinished = true
+        let callbacks = endCallbacks
+        endCallbacks.removeAll()
+        for callback in callbacks { callback() }
         emit(.finish)
         if destroyed { return }
         if readableEnded || handle == nil {

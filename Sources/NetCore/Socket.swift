@@ -59,6 +59,8 @@ public final class Socket: EventEmitter {
     public internal(set) var writableEnded = false
     /// Whether `'finish'` has been emitted (Node's `writableFinished`).
     public internal(set) var writableFinished = false
+    /// `end()` callbacks, run just before the `'finish'` listeners, as Node runs them.
+    var endCallbacks: [() -> Void] = []
     /// Whether the peer's FIN arrived while we stay writable only until our own end (Node swaps
     /// `write` for `writeAfterFIN`).
     var peerEnded = false

@@ -69,11 +69,16 @@ public struct StringDecoder: Sendable {
     }
 
     /// The length a UTF-8 lead byte announces (1 for anything that is not a multi-byte lead).
+    ///
+    /// Judged by the high bits alone, as Node's decoder does: `C0`/`C1` announce two bytes and
+    /// `F5`–`F7` four, although no valid character starts with them, so they are held back like
+    /// any other lead and turn into U+FFFD only once the next bytes (or `end()`) show they are
+    /// incomplete.
     static func utf8Length(_ lead: UInt8) -> Int {
         switch lead {
-        case 0xC2...0xDF: return 2
+        case 0xC0...0xDF: return 2
         case 0xE0...0xEF: return 3
-        case 0xF0...0xF4: return 4
+        case 0xF0...0xF7: return 4
         default: return 1
         }
     }
