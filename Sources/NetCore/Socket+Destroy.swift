@@ -65,7 +65,7 @@ extension Socket {
     /// for the writes buffered behind a destroyed stream.
     func failQueuedWrites() {
         while let chunk = writeQueue.popFirst() {
-            queuedBytes -= chunk.buffer.count
+            queuedBytes -= chunk.size
             chunk.callback?(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed"))
         }
     }

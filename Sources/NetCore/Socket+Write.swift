@@ -159,8 +159,8 @@ extension Socket {
             return ok
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
-        queuedBytes += rest.count
-        writeQueue.append(WriteChunk(buffer: rest, callback: callback))
+        queuedBytes += bytes.count
+        writeQueue.append(WriteChunk(buffer: rest, callback: callback, size: bytes.count))
         let queuedOK = queuedBytes < writableHighWaterMark && ok
         if !queuedOK { needDrain = true }
         flushWrites()
@@ -172,7 +172,7 @@ extension Socket {
         guard let h = handle, !connecting, !destroyed, corkCount == 0, inFlight == nil, !writeQueue.isEmpty else { return }
         let request = loop.writeRequests.get()
         while request.chunks.count < WriteRequest.maxBuffers, let chunk = writeQueue.popFirst() {
-            request.byteCount += chunk.buffer.count
+            request.byteCount += chunk.size
             request.chunks.append(chunk)
         }
         inFlight = request

@@ -1,9 +1,18 @@
 internal import CUV
 
-/// One queued write: the bytes and the caller's callback.
+/// One queued write: the bytes still to send, the caller's callback, and how many bytes it
+/// counts for in `writableLength` (the whole write until its callback, as in Node, even when
+/// the kernel already took part of it).
 struct WriteChunk {
     var buffer: Buffer
     var callback: ((NetError?) -> Void)?
+    var size: Int
+
+    init(buffer: Buffer, callback: ((NetError?) -> Void)?, size: Int? = nil) {
+        self.buffer = buffer
+        self.callback = callback
+        self.size = size ?? buffer.count
+    }
 }
 
 /// A `uv_write_t` with the chunks it carries, kept alive from `uv_write` until its callback.

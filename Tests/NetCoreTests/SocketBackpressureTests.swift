@@ -220,3 +220,32 @@ extension Buffer {
         }
     }
 }
+
+/// `writableLength` counts a whole write until its callback, as Node does.
+@Suite struct WritableLengthTests {
+    @Test func aPartlySentWriteCountsWholeUntilItsCallback() throws {
+        let size = 32 << 20
+        var right: Int?
+        var inCallback: Int?
+        var received = 0
+        withLoop(timeout: 20_000) { loop in
+            let server = Net.createServer(loop: loop) { socket in
+                socket.on(.data) { received += $0.count }
+                socket.on(.end) { socket.end() }
+            }
+            listenLocal(server) { port in
+                let c = dial(port, loop: loop)
+                c.on(.connect) {
+                    c.write(Buffer(count: size)) { _ in inCallback = c.writableLength }
+                    right = c.writableLength
+                    c.end()
+                }
+                c.resume()
+                c.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(right == size)
+        #expect(inCallback == 0)
+        #expect(received == size)
+    }
+}
