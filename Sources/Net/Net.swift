@@ -2,13 +2,27 @@
 @_exported import NetCore
 @_exported import NetExtras
 
+/// Installs Node's defaults in NetCore once per process: happy eyeballs (`autoSelectFamily`)
+/// as the connect strategy. Every module-level function here reads it first.
+private let nodeDefaultsInstalled: Bool = {
+    ConnectDefaults.shared.install(AutoSelectFamily.shared)
+    return true
+}()
+
+/// Makes sure Node's defaults are installed.
+@inline(__always)
+private func installNodeDefaults() {
+    _ = nodeDefaultsInstalled
+}
+
 /// Creates a server (Node's `net.createServer(options, connectionListener)`); call `listen`
 /// next. `connectionListener` is added for `'connection'`.
 public func createServer(
     _ options: ServerOptions = ServerOptions(), loop: EventLoop = .default,
     connectionListener: ((Socket) -> Void)? = nil
 ) -> Server {
-    Server(options, loop: loop, connectionListener: connectionListener)
+    installNodeDefaults()
+    return Server(options, loop: loop, connectionListener: connectionListener)
 }
 
 /// Creates a socket and connects it to `host:port` (Node's `net.createConnection(port, host,
@@ -17,7 +31,8 @@ public func createServer(
 public func createConnection(
     port: Int, host: String = "localhost", loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try Socket(loop: loop).connect(port: port, host: host, onConnect: onConnect)
+    installNodeDefaults()
+    return try Socket(loop: loop).connect(port: port, host: host, onConnect: onConnect)
 }
 
 /// Creates a socket with options and connects it (Node's `net.createConnection(options,
@@ -26,7 +41,8 @@ public func createConnection(
 public func createConnection(
     _ options: SocketConnectOptions, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try Socket(options.socketOptions, loop: loop).connect(options, onConnect: onConnect)
+    installNodeDefaults()
+    return try Socket(options.socketOptions, loop: loop).connect(options, onConnect: onConnect)
 }
 
 /// The same as `createConnection(port:host:loop:onConnect:)` (Node's `net.connect`).
@@ -34,7 +50,8 @@ public func createConnection(
 public func connect(
     port: Int, host: String = "localhost", loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try createConnection(port: port, host: host, loop: loop, onConnect: onConnect)
+    installNodeDefaults()
+    return try createConnection(port: port, host: host, loop: loop, onConnect: onConnect)
 }
 
 /// The same as `createConnection(_:loop:onConnect:)` (Node's `net.connect(options)`).
@@ -42,7 +59,8 @@ public func connect(
 public func connect(
     _ options: SocketConnectOptions, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try createConnection(options, loop: loop, onConnect: onConnect)
+    installNodeDefaults()
+    return try createConnection(options, loop: loop, onConnect: onConnect)
 }
 
 /// Creates a socket and connects it to the Unix domain socket at `path` (Node's
@@ -53,7 +71,8 @@ public func connect(
 public func createConnection(
     path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try Socket(loop: loop).connect(path: path, onConnect: onConnect)
+    installNodeDefaults()
+    return try Socket(loop: loop).connect(path: path, onConnect: onConnect)
 }
 
 /// The same as `createConnection(path:loop:onConnect:)` (Node's `net.connect(path)`).
@@ -61,5 +80,36 @@ public func createConnection(
 public func connect(
     path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    try createConnection(path: path, loop: loop, onConnect: onConnect)
+    installNodeDefaults()
+    return try createConnection(path: path, loop: loop, onConnect: onConnect)
+}
+
+/// Whether connects to a host name try every address, alternating IPv6 and IPv4, when their
+/// options do not say (Node's `net.getDefaultAutoSelectFamily()`); true unless changed.
+public func getDefaultAutoSelectFamily() -> Bool {
+    installNodeDefaults()
+    return AutoSelectFamily.shared.defaultEnabled
+}
+
+/// Sets the process default for `autoSelectFamily` (Node's `net.setDefaultAutoSelectFamily`);
+/// `false` makes connects use the first address found, as before Node 20.
+public func setDefaultAutoSelectFamily(_ value: Bool) {
+    installNodeDefaults()
+    AutoSelectFamily.shared.defaultEnabled = value
+}
+
+/// The process default for `autoSelectFamilyAttemptTimeout` in milliseconds (Node's
+/// `net.getDefaultAutoSelectFamilyAttemptTimeout()`); 250 unless changed.
+public func getDefaultAutoSelectFamilyAttemptTimeout() -> Int {
+    installNodeDefaults()
+    return AutoSelectFamily.shared.defaultAttemptTimeout
+}
+
+/// Sets the process default for `autoSelectFamilyAttemptTimeout` (Node's
+/// `net.setDefaultAutoSelectFamilyAttemptTimeout`): how long each happy-eyeballs attempt but the
+/// last gets before the next address is tried. Values under 10 become 10. Throws
+/// `ERR_OUT_OF_RANGE` for a value outside 1…2147483647.
+public func setDefaultAutoSelectFamilyAttemptTimeout(_ value: Int) throws(NetError) {
+    installNodeDefaults()
+    try AutoSelectFamily.shared.setDefaultAttemptTimeout(value)
 }

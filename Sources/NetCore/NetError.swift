@@ -213,6 +213,26 @@ extension NetError {
             name: "RangeError")
     }
 
+    /// `ERR_OUT_OF_RANGE` for an integer, with Node's rendering of the received value
+    /// (`4_294_967_297`: underscores group the digits of integers beyond 2^32).
+    package static func outOfRange(_ name: String, range: String, integer: Int) -> NetError {
+        outOfRange(name, range: range, received: nodeInteger(integer))
+    }
+
+    /// Node's `addNumericalSeparator` for integers whose magnitude exceeds 2^32.
+    package static func nodeInteger(_ value: Int) -> String {
+        let text = String(value)
+        guard value.magnitude > (1 << 32) else { return text }
+        let negative = value < 0
+        let digits = Array(negative ? text.dropFirst() : Substring(text))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append("_") }
+            out.append(d)
+        }
+        return negative ? "-" + out : out
+    }
+
     /// `ERR_INVALID_ARG_VALUE`: `The argument 'name' is invalid. Received VALUE` (or Node's other
     /// wording given as `reason`).
     public static func invalidArgValue(_ name: String, _ value: String, reason: String = "is invalid") -> NetError {

@@ -6,8 +6,9 @@ import Glibc
 /// The pieces a `ConnectStrategy` (happy eyeballs) builds a connect from: resolving with the
 /// socket's options, single attempts on handles of their own, and the two ways a connect ends.
 extension Socket {
-    /// Resolves `host` as the connect options say: through `options.lookup` when given (its
-    /// answers checked as Node checks them), else the system resolver with Node's hints.
+    /// Resolves `host` as the connect options say: through `options.lookup` when given, else
+    /// the system resolver with Node's hints. The answers come unchecked (one, unless `all`):
+    /// Node emits `'lookup'` for an answer before it checks it with `check(_:host:port:)`.
     package func resolve(
         host: String, options: SocketConnectOptions, all: Bool,
         _ done: @escaping (Result<[LookupAddress], NetError>) -> Void
@@ -20,14 +21,12 @@ extension Socket {
             }
             return
         }
-        let port = options.port
         lookup(host, LookupOptions(family: options.family, hints: hints, all: all)) { error, answers in
             if let error { return done(.failure(error)) }
-            guard let first = answers.first else {
+            guard !answers.isEmpty else {
                 return done(.failure(NetError(code: .ERR_INVALID_IP_ADDRESS, message: "Invalid IP address: undefined", name: "TypeError")))
             }
-            if !all { return done(Socket.check(first, host: host, port: port).map { [$0] }) }
-            done(.success(answers))
+            done(.success(all ? answers : Array(answers.prefix(1))))
         }
     }
 
@@ -48,29 +47,25 @@ extension Socket {
     /// Whether the socket still waits for its connect to end (not destroyed meanwhile).
     package var connectPending: Bool { connecting && !destroyed }
 
-    /// Starts one TCP connect to `ip:port` on a handle of its own, not yet the socket's; `done`
-    /// gets the attempt and 0 or a uv error, unless the attempt was cancelled first.
-    package func startAttempt(ip: String, port: Int, localPort: Int?, done: @escaping (ConnectAttempt, Int32) -> Void) -> ConnectAttempt {
-        let family = InetAddress.family(of: ip)
-        let attempt = ConnectAttempt(address: ip, port: port, family: family)
-        let (h, r) = StreamHandle.tcp(loop: loop, family: family == 6 ? AF_INET6 : AF_INET)
-        guard let h else {
-            loop.nextTick { done(attempt, r) }
-            return attempt
-        }
-        attempt.handle = h
-        if let lp = localPort {
-            let b = h.bind(ip: family == 6 ? "::" : "0.0.0.0", port: lp)
-            if b < 0 {
-                loop.nextTick { if !attempt.cancelled { done(attempt, b) } }
-                return attempt
-            }
-        }
-        let c = h.connect(ip: ip, port: port) { status in
-            if !attempt.cancelled { done(attempt, status) }
-        }
-        if c < 0 { loop.nextTick { if !attempt.cancelled { done(attempt, c) } } }
-        return attempt
+    /// Called once if the socket is destroyed while its connect is pending, so a strategy can
+    /// stop its attempts and timers; cleared when the connect ends either way.
+    package var onConnectAbort: (() -> Void)? {
+        get { connectAbort }
+        set { connectAbort = newValue }
+    }
+
+    /// Connects to one resolved address as a plain connect does (Node's `internalConnect`):
+    /// the socket's own handle, `'connectionAttempt'`, the `blockList` check, then `'connect'`
+    /// or `'connectionAttemptFailed'`, `'error'` and `'close'`.
+    package func connectResolved(ip: String, options: SocketConnectOptions) {
+        refreshTimeout()
+        startConnect(ip: ip, port: options.port, options: options)
+    }
+
+    /// A connect attempt to `ip:port` on a TCP handle of its own, not yet the socket's;
+    /// `localPort`, when given, is bound on the family's any-address by `ConnectAttempt.bind()`.
+    package func makeAttempt(ip: String, port: Int, localPort: Int?) -> ConnectAttempt {
+        ConnectAttempt(loop: loop, address: ip, port: port, localPort: localPort)
     }
 
     /// Makes a connected attempt the socket's connection: `'connect'`, `'ready'`, reading, and
@@ -78,14 +73,15 @@ extension Socket {
     package func adoptAttempt(_ attempt: ConnectAttempt) {
         guard let h = attempt.handle else { return }
         attempt.handle = nil
+        connectAbort = nil
         adopt(h)
         finishConnect(h, status: 0) { NetError(code: "ERR_INTERNAL", message: "unreachable") }
     }
 
-    /// Ends the connect with `error`: `'error'`, then `'close'`.
+    /// Ends the connect with `error`: `'error'`, then `'close'` with `hadError`.
     package func failConnect(_ error: NetError) {
         guard !destroyed else { return }
-        connecting = false
+        connectAbort = nil
         destroy(error)
     }
 
@@ -106,8 +102,9 @@ extension Socket {
     }
 }
 
-/// One connect attempt a strategy started: its address, and its handle until it wins or is
-/// abandoned.
+/// One connect attempt a strategy makes: its address, and its handle until it wins or is
+/// abandoned. Setting up is split as Node does it: `bind()` (only with a local port), then
+/// `connect(_:)`; each reports a failure at once, and the connect's outcome comes later.
 package final class ConnectAttempt {
     /// The IP address tried.
     package let address: String
@@ -115,17 +112,48 @@ package final class ConnectAttempt {
     package let port: Int
     /// 4 or 6.
     package let family: Int
+    /// The local port bound before connecting, if any.
+    package let localPort: Int?
     var handle: StreamHandle?
+    /// A failure creating the handle, reported by the first step that needs it (as Node, whose
+    /// socket is created at bind or connect).
+    private let setupStatus: Int32
     private(set) var cancelled = false
 
-    init(address: String, port: Int, family: Int) {
+    init(loop: EventLoop, address: String, port: Int, localPort: Int?) {
         self.address = address
         self.port = port
-        self.family = family
+        self.family = InetAddress.family(of: address) == 6 ? 6 : 4
+        self.localPort = localPort
+        let (h, r) = StreamHandle.tcp(loop: loop, family: family == 6 ? AF_INET6 : AF_INET)
+        handle = h
+        setupStatus = h == nil ? r : 0
+    }
+
+    /// The any-address a local port is bound on: `0.0.0.0` or `::`.
+    package var localAddress: String { family == 6 ? "::" : "0.0.0.0" }
+
+    /// Binds the local port, if one was given: nil, or Node's bind error
+    /// (`bind EACCES 0.0.0.0:80`).
+    package func bind() -> NetError? {
+        guard let lp = localPort else { return nil }
+        var r = setupStatus
+        if r == 0, let h = handle { r = h.bind(ip: localAddress, port: lp) }
+        return r < 0 ? .withHostPort(r, syscall: "bind", address: localAddress, port: lp) : nil
+    }
+
+    /// Starts the connect: nil, or the error when it failed at once. `done` later gets 0 or a
+    /// uv error, unless the attempt was cancelled first.
+    package func connect(_ done: @escaping (Int32) -> Void) -> NetError? {
+        guard setupStatus == 0, let h = handle else { return error(setupStatus) }
+        let r = h.connect(ip: address, port: port) { [self] status in
+            if !cancelled { done(status) }
+        }
+        return r < 0 ? error(r) : nil
     }
 
     /// Abandons the attempt: its handle is closed and its completion never reported (a late
-    /// success is closed unseen).
+    /// success is closed unseen). Calling it again does nothing.
     package func cancel() {
         cancelled = true
         handle?.close()
@@ -134,7 +162,17 @@ package final class ConnectAttempt {
 
     /// Node's error for this attempt failing with a uv status.
     package func error(_ status: Int32) -> NetError {
-        .withHostPort(status, syscall: "connect", address: address, port: port)
+        .connectAttempt(status, address: address, port: port, localPort: localPort)
+    }
+}
+
+extension NetError {
+    /// Node's error for a connect attempt to `address:port` that failed with a uv status
+    /// (`connect ECONNREFUSED ::1:80`), with ` - Local (0.0.0.0:5000)` when a local port was
+    /// bound on the family's any-address.
+    package static func connectAttempt(_ status: Int32, address: String, port: Int, localPort: Int?) -> NetError {
+        let local = localPort.map { _ in InetAddress.family(of: address) == 6 ? "::" : "0.0.0.0" }
+        return .withHostPort(status, syscall: "connect", address: address, port: port, localAddress: local, localPort: localPort)
     }
 }
 

@@ -20,8 +20,9 @@ extension Socket {
     ///
     /// Throws `ERR_SOCKET_BAD_PORT` for a bad `port` or `localPort`, `ERR_INVALID_IP_ADDRESS` for
     /// a `localAddress` that is not an IP address, `ERR_INVALID_ARG_VALUE` for a `family` other
-    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout`. With `path` set, connects
-    /// to that Unix domain socket instead and the TCP fields are ignored.
+    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout` or an
+    /// `autoSelectFamilyAttemptTimeout` outside 1…2147483647. With `path` set, connects to that
+    /// Unix domain socket instead and the TCP fields are ignored.
     @discardableResult
     public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
         if let path = options.path {
@@ -36,13 +37,19 @@ extension Socket {
         guard [0, 4, 6].contains(options.family) else {
             throw .invalidArgValue("options.family", "\(options.family)", reason: "must be one of: 0, 4, 6")
         }
+        if let t = options.autoSelectFamilyAttemptTimeout, !(1...Int(Int32.max)).contains(t) {
+            throw .outOfRange("options.autoSelectFamilyAttemptTimeout", range: ">= 1 && <= 2147483647", integer: t)
+        }
         if let t = options.timeout { try setTimeout(t) }
         guard prepareConnect(onConnect: onConnect) else { return self }
         if options.noDelay { setNoDelay(true) }
         if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
         let host = options.host.isEmpty ? "localhost" : options.host
         if InetAddress.family(of: host) != 0 {
-            startConnect(ip: host, port: options.port, options: options)
+            // On the next tick, as Node: listeners added after `connect` see 'connectionAttempt'.
+            loop.nextTick { [self] in
+                if connectPending { startConnect(ip: host, port: options.port, options: options) }
+            }
         } else if let strategy = ConnectDefaults.shared.strategy, strategy.handles(options) {
             strategy.connect(self, host: host, options: options)
         } else {
@@ -101,6 +108,7 @@ extension Socket {
         cachedPeer = nil
         cachedLocal = nil
         attemptedAddresses = nil
+        connectAbort = nil
         // `flowing` survives, as in Node: a socket that was flowing keeps flowing.
         readBuffer.removeAll()
         readBufferLength = 0
@@ -127,22 +135,29 @@ extension Socket {
                 let first = answers[0]
                 emit(.lookup, LookupEvent(error: nil, address: first.address, family: first.family, host: host))
                 guard connecting, !destroyed else { return }
-                refreshTimeout()
-                startConnect(ip: first.address, port: options.port, options: options)
+                switch Socket.check(first, host: host, port: options.port) {
+                case .success:
+                    refreshTimeout()
+                    startConnect(ip: first.address, port: options.port, options: options)
+                case .failure(let error):
+                    destroy(error)
+                }
             case .failure(let error):
                 emit(.lookup, LookupEvent(error: error, address: nil, family: nil, host: host))
-                connecting = false
+                guard connecting, !destroyed else { return }
                 destroy(error)
             }
         }
     }
 
-    private func startConnect(ip: String, port: Int, options: SocketConnectOptions) {
-        if refusedByBlockList(ip, options: options) { return }
-        let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
+    /// Node's `internalConnect` for one IP address: bind if asked, `'connectionAttempt'`, the
+    /// `blockList` check, then the connect; an asynchronous failure emits
+    /// `'connectionAttemptFailed'` before `'error'`.
+    func startConnect(ip: String, port: Int, options: SocketConnectOptions) {
+        let ipFamily = InetAddress.family(of: ip)
+        let family: Int32 = ipFamily == 6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else {
-            connecting = false
             destroy(.withHostPort(r, syscall: "connect", address: ip, port: port))
             return
         }
@@ -152,21 +167,24 @@ extension Socket {
             let lp = options.localPort ?? 0
             let b = h.bind(ip: la, port: lp)
             if b < 0 {
-                connecting = false
                 destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
                 return
             }
         }
+        emit(.connectionAttempt, ConnectionAttemptEvent(address: ip, port: port, family: ipFamily))
+        guard connectPending, h === handle else { return }
+        if refusedByBlockList(ip, options: options) { return }
         let bound = options.localAddress != nil
         let c = h.connect(ip: ip, port: port) { [self] status in
             finishConnect(h, status: status) {
                 let local = bound ? h.localName : nil
-                return .withHostPort(status, syscall: "connect", address: ip, port: port,
-                                     localAddress: local?.address, localPort: local?.port)
+                let error = NetError.withHostPort(status, syscall: "connect", address: ip, port: port,
+                                                  localAddress: local?.address, localPort: local?.port)
+                emit(.connectionAttemptFailed, ConnectionAttemptFailedEvent(address: ip, port: port, family: ipFamily, error: error))
+                return error
             }
         }
         if c < 0 {
-            connecting = false
             destroy(.withHostPort(c, syscall: "connect", address: ip, port: port,
                                   localAddress: options.localAddress, localPort: options.localPort))
         }

@@ -43,6 +43,10 @@ extension Socket {
         let wasConnecting = connecting
         connecting = false
         if error != nil { errored = true }
+        if let abort = connectAbort {
+            connectAbort = nil
+            abort()
+        }
         timeoutTimer?.stop()
         // Writes queued while connecting fail after 'close' (see `emitClose`); those behind a
         // write in flight fail once it is called back (`afterWrite`).
@@ -57,7 +61,11 @@ extension Socket {
             h.readStop()
             if reset { h.closeWithReset() } else { h.close() }
         } else {
-            loop.nextTick { [self] in emitClose(hadError: false) }
+            // A connect in progress counts as having a handle, as in Node (whose socket gets
+            // its handle when connect starts): a failed lookup or a refused address closes
+            // with `hadError` true.
+            let hadError = wasConnecting && error != nil
+            loop.nextTick { [self] in emitClose(hadError: hadError) }
         }
     }
 

@@ -72,6 +72,8 @@ public final class Socket: EventEmitter {
     var cachedPeer: AddressInfo?
     var cachedLocal: AddressInfo?
     var attemptedAddresses: [String]?
+    /// Stops a connect strategy's attempts if the socket is destroyed while connecting.
+    var connectAbort: (() -> Void)?
 
     // Options remembered until there is a handle.
     var wantNoDelay: Bool?

@@ -91,6 +91,13 @@ public struct LookupEvent: Sendable {
     public var family: Int?
     /// The host that was looked up.
     public var host: String
+    /// Creates the payload.
+    public init(error: NetError? = nil, address: String? = nil, family: Int? = nil, host: String) {
+        self.error = error
+        self.address = address
+        self.family = family
+        self.host = host
+    }
 }
 
 extension Event where Source == Socket, Payload == Void {

@@ -1,3 +1,7 @@
-// NetExtras: the pure, policy parts of Node's `net` module that need no event loop:
-// `isIP`/`isIPv4`/`isIPv6` (IsIP.swift), `SocketAddress` (SocketAddress.swift,
-// SocketAddress+Parse.swift) and `BlockList` (BlockList.swift, BlockListRule.swift).
+// NetExtras: the policy parts of Node's `net` module: `isIP`/`isIPv4`/`isIPv6` (IsIP.swift),
+// `SocketAddress` (SocketAddress.swift, SocketAddress+Parse.swift), `BlockList` (BlockList.swift,
+// BlockListRule.swift), and happy eyeballs (`autoSelectFamily`): the address order
+// (AddressOrder.swift), the state machine (HappyEyeballs.swift), its driver on a socket
+// (HappyEyeballsDriver.swift) and the connect strategy with the process defaults
+// (AutoSelectFamily.swift), which the `Net` module installs.
+import NetCore
