@@ -65,7 +65,12 @@ extension Socket {
             // its handle when connect starts): a failed lookup or a refused address closes
             // with `hadError` true.
             let hadError = wasConnecting && error != nil
-            loop.nextTick { [self] in emitClose(hadError: hadError) }
+            if wasConnecting {
+                // Node's handle would close on the next turn of the loop, after every tick.
+                loop.setImmediate { [self] in emitClose(hadError: hadError) }
+            } else {
+                loop.nextTick { [self] in emitClose(hadError: hadError) }
+            }
         }
     }
 
