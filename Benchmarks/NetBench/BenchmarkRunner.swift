@@ -74,9 +74,21 @@ final class BenchmarkRunner {
                 }
                 let others = servers.values.compactMap { $0.process.stdout }
                 do {
-                    let outcome = try loadGenerator.run(
+                    var outcome = try loadGenerator.run(
                         settings.loadArguments(for: scenario), against: server, scenario: scenario,
                         draining: others)
+                    var retries = 0
+                    while let limit = settings.maxOtherLoadPercent, scenario != .idle,
+                          retries < settings.contaminationRetries,
+                          let other = outcome.otherCPUPercent, other > limit
+                    {
+                        retries += 1
+                        log("\(scenario.rawValue)/\(transport.rawValue) \(kind.rawValue) #\(repetition + 1): "
+                            + "other load \(Format.number(other))% > \(Format.number(limit))%, running again")
+                        outcome = try loadGenerator.run(
+                            settings.loadArguments(for: scenario), against: server, scenario: scenario,
+                            draining: others)
+                    }
                     var measurement = Measurement(server: kind, scenario: scenario, outcome: outcome)
                     if let previous = best[kind] {
                         let all = previous.repetitions + measurement.repetitions

@@ -19,13 +19,13 @@ struct NetBenchCommand: ParsableCommand {
     @Flag(help: "A short run (whole run under a minute) for checking that everything works.")
     var quick = false
 
-    @Option(help: "Comma-separated servers to run: uv, node, net (default: all three).")
+    @Option(help: "Comma-separated servers to run: uv, node, net.")
     var servers: String = "uv,node,net"
 
-    @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle (default: all).")
+    @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle.")
     var scenarios: String = "stream,pingpong,connect,idle"
 
-    @Option(help: "Comma-separated transports: tcp, unix (default: both).")
+    @Option(help: "Comma-separated transports: tcp, unix.")
     var transports: String = "tcp,unix"
 
     @Option(help: "Seconds in each measured window (default 4; 1 with --quick).")
@@ -39,6 +39,15 @@ struct NetBenchCommand: ParsableCommand {
 
     @Option(help: "Connections held in the idle scenario (default 10000).")
     var idleConnections: Int?
+
+    @Option(help: ArgumentHelp(
+        "Run a window again (at most --retries times) when other processes used more than this much CPU during it.",
+        discussion: "Percent of one CPU, e.g. 25. Off by default.",
+        valueName: "percent"))
+    var maxOtherLoad: Double?
+
+    @Option(help: "Repetitions allowed per contaminated window (with --max-other-load).")
+    var retries: Int = 2
 
     @Option(help: "CPU pinning: split (server and load generator on different CPUs), same, none.")
     var pin: CPUPinning.Mode?
@@ -74,6 +83,8 @@ struct NetBenchCommand: ParsableCommand {
         if let warmup { settings.warmupSeconds = warmup }
         if let repetitions { settings.repetitions = max(1, repetitions) }
         if let idleConnections { settings.idleConnections = idleConnections }
+        settings.maxOtherLoadPercent = maxOtherLoad
+        settings.contaminationRetries = max(0, retries)
         let kinds = try parseList(servers, ServerKind.init(argument:), "server").sorted()
         let scenarioList = try parseList(scenarios, Scenario.init(rawValue:), "scenario")
         let transportList = try parseList(transports, Transport.init(rawValue:), "transport")

@@ -62,6 +62,11 @@ struct RunSettings: Codable {
     var allocationWarmupSeconds: Double
     /// Measured window of the allocation-counting runs.
     var allocationDurationSeconds: Double
+    /// Repeat a window when the rest of the machine used more than this much
+    /// CPU (percent of one CPU) during it; nil: never.
+    var maxOtherLoadPercent: Double? = nil
+    /// How many times a contaminated window is repeated at most.
+    var contaminationRetries = 2
     /// Connections of the stream scenario.
     var streamConnections = 4
     /// Connections of the ping-pong scenario.
