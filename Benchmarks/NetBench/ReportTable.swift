@@ -35,6 +35,10 @@ struct ReportTable {
     /// The report to render.
     let report: BenchmarkReport
 
+    /// Other load (percent of a CPU) above which a window counts as disturbed
+    /// and its figures are marked `~`: `--max-other-load`, else 25.
+    var disturbedPercent: Double { report.settings.maxOtherLoadPercent ?? 25 }
+
     /// The whole text.
     func render() -> String {
         var out = ""
@@ -99,6 +103,7 @@ struct ReportTable {
         }
         return layout(lines)
             + "ratios: (× uv) divides by libuv C, (× node) by Node; for CPU per unit lower is better.\n"
+            + "~: other processes used more than \(Format.number(disturbedPercent))% of a CPU during that window.\n"
             + notes.map { $0 + "\n" }.joined()
     }
 
@@ -113,6 +118,7 @@ struct ReportTable {
         var text = Format.number(value)
         if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
         if cell.errors > 0 { text += " [\(cell.errors) err]" }
+        if let other = cell.otherCPUPercent, other > disturbedPercent { text += " ~" }
         return text
     }
 
