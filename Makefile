@@ -28,5 +28,13 @@ test: deps
 echo: release
 	$$($(SWIFT) build -c release --show-bin-path)/net-echo --port $(PORT)
 
+# Echo benchmark: net-echo against Node's net and raw libuv in C (see BENCHMARKS.md).
+# Extra options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--servers uv,net --json out.json".
+bench: deps
+	$(SWIFT) run -c release net-bench $(BENCH_ARGS)
+
+bench-quick: deps
+	$(SWIFT) run -c release net-bench --quick $(BENCH_ARGS)
+
 clean:
 	rm -rf .build

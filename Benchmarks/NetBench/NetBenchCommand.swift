@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+
+/// `net-bench`: measures swift-net's `net-echo` against Node's `net` and raw
+/// libuv in C, with the same C load generator, and prints one table.
+@main
+struct NetBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "net-bench",
+        abstract: "Benchmark echo servers: swift-net (net-echo), Node net (node-echo) and libuv C (uv-echo).",
+        discussion: """
+            Builds the C programs (cc -O2, into Benchmarks/bin) and net-echo (swift build -c release), \
+            starts each server on a free port and on a Unix socket, runs the stream, pingpong, connect \
+            and idle scenarios with Benchmarks/bin/loadgen, and prints one table with each server's \
+            throughput and CPU per unit of work, their ratios to libuv and to Node, and an allocation \
+            section. See BENCHMARKS.md.
+            """)
+
+    @Flag(help: "A short run (whole run under a minute) for checking that everything works.")
+    var quick = false
+
+    @Option(help: "Comma-separated servers to run: uv, node, net.")
+    var servers: String = "uv,node,net"
+
+    @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle.")
+    var scenarios: String = "stream,pingpong,connect,idle"
+
+    @Option(help: "Comma-separated transports: tcp, unix.")
+    var transports: String = "tcp,unix"
+
+    @Option(help: "Seconds in each measured window (default 4; 1 with --quick).")
+    var duration: Double?
+
+    @Option(help: "Seconds of warm-up load before each window (default 1; 0.3 with --quick).")
+    var warmup: Double?
+
+    @Option(help: "Repetitions of each timed scenario per server, best reported (default 2; 1 with --quick).")
+    var repetitions: Int?
+
+    @Option(help: "Connections held in the idle scenario (default 10000).")
+    var idleConnections: Int?
+
+    @Option(help: ArgumentHelp(
+        "Run a window again (at most --retries times) when other processes used more than this much CPU during it.",
+        discussion: "Percent of one CPU, e.g. 25. Off by default.",
+        valueName: "percent"))
+    var maxOtherLoad: Double?
+
+    @Option(help: "Repetitions allowed per contaminated window (with --max-other-load).")
+    var retries: Int = 2
+
+    @Option(help: "CPU pinning: split (server and load generator on different CPUs), same, none.")
+    var pin: CPUPinning.Mode?
+
+    @Flag(help: "Skip the allocation-counting runs.")
+    var noAllocations = false
+
+    @Flag(help: "Do not run swift build for net-echo; use the existing release binary.")
+    var skipBuild = false
+
+    @Option(help: "Command that starts our server instead of the built net-echo.")
+    var netEcho: String?
+
+    @Option(help: "Node executable for node-echo.")
+    var node: String = "node"
+
+    @Option(help: "The swift-net package root (default: found from the current directory).")
+    var packagePath: String?
+
+    @Option(help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    mutating func run() throws {
+        let began = ContinuousClock.now
+        let log: (String) -> Void = { message in
+            let elapsed = ContinuousClock.now - began
+            let stamp = String(format: "%6.1f", Double(elapsed.components.seconds)
+                + Double(elapsed.components.attoseconds) / 1e18)
+            FileHandle.standardError.write(Data("net-bench [\(stamp)s] \(message)\n".utf8))
+        }
+        var settings = quick ? RunSettings.quick : RunSettings.standard
+        if let duration { settings.durationSeconds = duration }
+        if let warmup { settings.warmupSeconds = warmup }
+        if let repetitions { settings.repetitions = max(1, repetitions) }
+        if let idleConnections { settings.idleConnections = idleConnections }
+        settings.maxOtherLoadPercent = maxOtherLoad
+        settings.contaminationRetries = max(0, retries)
+        let kinds = try parseList(servers, ServerKind.init(argument:), "server").sorted()
+        let scenarioList = try parseList(scenarios, Scenario.init(rawValue:), "scenario")
+        let transportList = try parseList(transports, Transport.init(rawValue:), "transport")
+
+        signal(SIGPIPE, SIG_IGN)
+        MachineInfo.raiseOpenFileLimit()
+        let machine = MachineInfo.current()
+        if scenarioList.contains(.idle) && settings.idleConnections + 64 > machine.openFilesHardLimit {
+            settings.idleConnections = max(100, machine.openFilesHardLimit - 256)
+            log("open-file limit \(machine.openFilesHardLimit): idle scenario lowered to \(settings.idleConnections) connections")
+        }
+        let pinning = CPUPinning.plan(pin, cpus: machine.cpus)
+        log(pinning.summary)
+
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let toolchain = Toolchain(packageRoot: try Toolchain.findPackageRoot(explicit: packagePath),
+                                  logDirectory: directory)
+        let programs = try toolchain.buildCPrograms(log: log)
+        let launches = kinds.map { launch(for: $0, toolchain: toolchain, programs: programs, log: log) }
+        var unavailable: [String: String] = [:]
+        for launch in launches where launch.command == nil {
+            unavailable[launch.kind.rawValue] = launch.unavailableReason ?? "unavailable"
+        }
+
+        let runner = BenchmarkRunner(
+            launches: launches, settings: settings, pinning: pinning,
+            loadGenerator: LoadGenerator(executable: programs.loadgen, cpu: pinning.loadCPU, logDirectory: directory),
+            directory: directory, log: log)
+        let rows = runner.runTable(scenarios: scenarioList, transports: transportList)
+        let allocationKinds = kinds.filter { $0 == .net || $0 == .uv }
+        let allocations = noAllocations || allocationKinds.isEmpty
+            ? []
+            : runner.runAllocations(kinds: allocationKinds, library: programs.mallocCounter, transports: transportList)
+
+        let elapsed = ContinuousClock.now - began
+        let report = BenchmarkReport(
+            machine: machine, pinning: pinning, settings: settings, servers: kinds, unavailable: unavailable,
+            rows: rows, allocations: allocations,
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(ReportTable(report: report).render(), terminator: "")
+        if let json {
+            try JSONReport.write(report, to: json)
+            log("wrote \(json)")
+        }
+    }
+
+    /// Resolves how to start `kind`, building it if needed; never throws: a
+    /// server that cannot be built is reported as unavailable.
+    private func launch(for kind: ServerKind, toolchain: Toolchain, programs: Toolchain.Programs,
+                        log: (String) -> Void) -> ServerLaunch {
+        switch kind {
+        case .uv:
+            return ServerLaunch(kind: kind, command: [programs.uvEcho])
+        case .node:
+            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
+        case .net:
+            if let netEcho {
+                return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init))
+            }
+            do {
+                let path = skipBuild ? try toolchain.netEchoPath() : try toolchain.buildNetEcho(log: log)
+                return ServerLaunch(kind: kind, command: [path])
+            } catch {
+                log("net-echo unavailable: \(error)")
+                let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"
+                return ServerLaunch(kind: kind, command: nil, unavailableReason: firstLine)
+            }
+        }
+    }
+
+    private func parseList<T: Equatable>(_ text: String, _ make: (String) -> T?, _ what: String) throws -> [T] {
+        var values: [T] = []
+        for item in text.split(separator: ",") {
+            let name = item.trimmingSpaces()
+            guard let value = make(name) else {
+                throw ValidationError("unknown \(what) '\(name)'")
+            }
+            if !values.contains(value) { values.append(value) }
+        }
+        guard !values.isEmpty else { throw ValidationError("no \(what) given") }
+        return values
+    }
+
+    private func makeTemporaryDirectory() throws -> String {
+        var template = Array("/tmp/net-bench.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw ProcessError(description: "mkdtemp failed")
+        }
+        return String(cString: made)
+    }
+}
+
+extension CPUPinning.Mode: ExpressibleByArgument {}

@@ -1,1 +1,0 @@
-print("net-bench: not built yet")
