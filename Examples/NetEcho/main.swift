@@ -28,11 +28,10 @@ struct NetEcho: ParsableCommand {
     mutating func run() throws {
         if loops > 1 && path == nil { return runGroup() }
         let greeting = self.greeting
-        var open: [ObjectIdentifier: Socket] = [:]
+        let loop = EventLoop.default
+        // A client that resets its connection is no news for an echo server.
+        loop.onUnhandledError = { _, _ in }
         let server = Net.createServer { socket in
-            open[ObjectIdentifier(socket)] = socket
-            socket.on(.close) { _ in open[ObjectIdentifier(socket)] = nil }
-            socket.on(.error) { _ in }
             if greeting { socket.write("hello\r\n") }
             socket.pipe(socket)
         }
@@ -63,11 +62,11 @@ struct NetEcho: ParsableCommand {
         for signal in [SIGINT, SIGTERM] {
             watchers.append(SignalWatcher(signal) {
                 server.close()
-                for socket in open.values { socket.destroy() }
-                for watcher in watchers { watcher.close() }
+                // Every connection (and these watchers) closes; then run() returns.
+                loop.closeAllHandles()
             })
         }
-        EventLoop.default.run()
+        loop.run()
     }
 }
 
@@ -76,8 +75,8 @@ extension NetEcho {
     func runGroup() {
         let group = EventLoopGroup(count: loops)
         let greeting = self.greeting
+        for loop in group.loops { loop.execute { loop.onUnhandledError = { _, _ in } } }
         group.listen(port: port, host: host, connectionListener: { socket in
-            socket.on(.error) { _ in }
             if greeting { socket.write("hello\r\n") }
             socket.pipe(socket)
         }, onListening: { result in

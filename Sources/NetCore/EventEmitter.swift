@@ -135,8 +135,9 @@ public final class ListenerTable {
     private var entries: ContiguousArray<Entry> = []
 
     /// Told the name of each event that gains a listener (Node's `'newListener'`), so an emitter
-    /// can react, as a socket starts flowing when a `'data'` listener arrives.
-    var onNewListener: ((String, ObjectIdentifier) -> Void)?
+    /// can react, as a socket starts flowing when a `'data'` listener arrives. The emitter owns
+    /// the table, so it outlives every call.
+    unowned(unsafe) var observer: (any ListenerObserver)?
 
     /// Creates an empty table.
     public init() {}
@@ -158,7 +159,7 @@ public final class ListenerTable {
         } else {
             entries.append(Entry(name: name, type: type, boxes: [box], onceCount: once ? 1 : 0))
         }
-        onNewListener?(name, type)
+        observer?.listenerAdded(name: name, type: type)
     }
 
     func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {
@@ -214,3 +215,9 @@ public final class ListenerTable {
 /// Lets the table see whether a box of any payload type is a once-listener.
 protocol OnceFlag: AnyObject { var isOnce: Bool { get } }
 extension ListenerBox: OnceFlag { var isOnce: Bool { once } }
+
+/// Hears about listeners added to a `ListenerTable`.
+protocol ListenerObserver: AnyObject {
+    /// A listener for `name` with payload type `type` was added.
+    func listenerAdded(name: String, type: ObjectIdentifier)
+}

@@ -20,7 +20,7 @@ import Glibc
 /// thread-safe call. Everything else must run on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
     let uv: UnsafeMutablePointer<uv_loop_t>
-    private var ticks = Deque<() -> Void>()
+    private var ticks = Deque<Tick>()
     private var drainingTicks = false
     let remote: RemoteQueue
     /// The thread running the loop (`pthread_self` as a number), for isolation checks.
@@ -102,14 +102,26 @@ public final class EventLoop: @unchecked Sendable {
     /// Queues `body` to run after the current callback, before the loop polls again
     /// (Node's `process.nextTick`).
     public func nextTick(_ body: @escaping () -> Void) {
-        ticks.append(body)
+        ticks.append(.call(body))
+    }
+
+    /// Queues a socket's own deferred step, without allocating a closure (the data path uses
+    /// these on every pause/resume cycle).
+    func nextTick(_ tick: Tick) {
+        ticks.append(tick)
     }
 
     /// Runs every queued tick, including ticks queued by ticks. Called after each libuv callback.
     func drainTicks() {
         if drainingTicks { return }
         drainingTicks = true
-        while let tick = ticks.popFirst() { tick() }
+        while let tick = ticks.popFirst() {
+            switch tick {
+            case .call(let body): body()
+            case .resume(let socket): socket.resumeTick()
+            case .drain(let socket): socket.drainTick()
+            }
+        }
         drainingTicks = false
     }
 
@@ -157,4 +169,11 @@ public final class EventLoop: @unchecked Sendable {
     static func from(_ uv: UnsafeMutablePointer<uv_loop_t>) -> EventLoop {
         Unmanaged<EventLoop>.fromOpaque(uv_loop_get_data(uv)!).takeUnretainedValue()
     }
+}
+
+/// One queued tick: a closure, or a socket step that needs none.
+enum Tick {
+    case call(() -> Void)
+    case resume(Socket)
+    case drain(Socket)
 }

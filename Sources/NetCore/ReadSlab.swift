@@ -6,15 +6,21 @@ internal import CUV
 /// exactly the bytes read: no copy, no allocation. When the next read starts and nobody holds a
 /// view of the slab any more (the usual case for an echo or a parser that consumes chunks), the
 /// whole slab is reused. While views are held, later reads go into the rest of the slab, so
-/// retained small chunks share one slab instead of pinning 64 KiB each; a new slab is taken only
-/// when the free tail is too small.
+/// retained small chunks share one slab instead of pinning 64 KiB each. When the free tail is too
+/// small, a slab handed out earlier that nobody holds any more is taken back; only when every
+/// recent slab is still held (say, by writes queued behind a slow peer) is a new one allocated.
 final class ReadSlab {
     static let size = 64 * 1024
-    /// A smaller free tail than this is not worth a read: take a fresh slab instead.
+    /// A smaller free tail than this is not worth a read: take another slab instead.
     static let minimumRead = 8 * 1024
+    /// How many earlier slabs are kept to be taken back once released.
+    static let maxSpares = 8
 
     private var storage = BufferStorage.make(ReadSlab.size)
     private var used = 0
+    private var spares: [BufferStorage] = []
+
+    init() { spares.reserveCapacity(ReadSlab.maxSpares) }
 
     /// Memory for the next read.
     @inline(__always)
@@ -22,11 +28,23 @@ final class ReadSlab {
         if isKnownUniquelyReferenced(&storage) {
             used = 0
         } else if ReadSlab.size - used < ReadSlab.minimumRead {
-            storage = BufferStorage.make(ReadSlab.size)
-            used = 0
+            switchSlab()
         }
         let base = storage.withBytes { $0 }
         return (base + used, ReadSlab.size - used)
+    }
+
+    /// Parks the current slab (still held by someone) and continues in a free spare, or a new one.
+    private func switchSlab() {
+        for i in spares.indices where isKnownUniquelyReferenced(&spares[i]) {
+            swap(&storage, &spares[i])
+            used = 0
+            return
+        }
+        if spares.count == ReadSlab.maxSpares { spares.removeFirst() }
+        spares.append(storage)
+        storage = BufferStorage.make(ReadSlab.size)
+        used = 0
     }
 
     /// The `count` bytes just read into the memory `next()` gave, as a buffer.

@@ -106,7 +106,6 @@ extension Socket {
         errored = false
         handle = nil
         cachedPeer = nil
-        cachedLocal = nil
         attemptedAddresses = nil
         connectAbort = nil
         // `flowing` survives, as in Node: a socket that was flowing keeps flowing.

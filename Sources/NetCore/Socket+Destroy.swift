@@ -106,7 +106,8 @@ extension Socket {
         if destroyed && handle == nil && !connecting {
             removeAllListeners()
             endCallbacks.removeAll()
-            pipes.removeAll()
+            pipeTargets.removeAll()
+            pipeSources.removeAll()
             server = nil
         }
     }

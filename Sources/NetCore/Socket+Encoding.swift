@@ -14,9 +14,11 @@ extension Socket {
     /// `readableEncoding`).
     public var readableEncoding: BufferEncoding? { decoder?.encoding }
 
-    /// Hands a chunk to `.data` listeners, and decoded to `.text` listeners.
+    /// Hands a chunk to pipe destinations, `.data` listeners, and decoded to `.text` listeners.
+    /// Pipe destinations get it first, as if `pipe` had added the first `'data'` listener.
     @inline(__always)
     func deliver(_ chunk: Buffer) {
+        if !pipeTargets.isEmpty { deliverToPipes(chunk) }
         emit(.data, chunk)
         if decoder != nil { deliverText(chunk) }
     }

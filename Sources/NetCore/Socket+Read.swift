@@ -18,13 +18,16 @@ extension Socket {
         flowing = true
         if !resumeScheduled {
             resumeScheduled = true
-            loop.nextTick { [self] in
-                resumeScheduled = false
-                flushReadBuffer()
-                startReadingIfWanted()
-            }
+            loop.nextTick(.resume(self))
         }
         return self
+    }
+
+    /// The tick `resume()` queued: deliver what is buffered, then read again.
+    func resumeTick() {
+        resumeScheduled = false
+        flushReadBuffer()
+        startReadingIfWanted()
     }
 
     /// Whether the socket was paused with `pause()` (Node's `isPaused()`).
@@ -92,6 +95,7 @@ extension Socket {
         readableEnded = true
         if !allowHalfOpen { peerEnded = true }
         emit(.end)
+        if !pipeTargets.isEmpty { endPipeTargets() }
         if destroyed { return }
         if writableFinished {
             destroy()

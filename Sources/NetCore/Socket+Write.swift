@@ -154,7 +154,7 @@ extension Socket {
             if let callback { loop.nextTick { callback(nil) } }
             if !ok {
                 needDrain = true
-                loop.nextTick { [self] in emitDrainIfNeeded() }
+                loop.nextTick(.drain(self))
             }
             return ok
         }
@@ -213,10 +213,13 @@ extension Socket {
 
     /// `'drain'` once the queue is empty after `write` returned false; not after `end()`, as Node
     /// (`afterWrite` skips it while the stream is ending).
+    func drainTick() { emitDrainIfNeeded() }
+
     private func emitDrainIfNeeded() {
         guard needDrain, queuedBytes == 0, !destroyed, !writableEnded else { return }
         needDrain = false
         emit(.drain)
+        if !pipeSources.isEmpty { resumePipeSources() }
     }
 
     /// After `end()`: once connected and every queued byte is out, send FIN.

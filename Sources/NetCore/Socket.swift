@@ -24,7 +24,6 @@ public final class Socket: EventEmitter {
     public internal(set) var destroyed = false
     /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
     public var allowHalfOpen: Bool
-    var closeScheduled = false
     var errored = false
 
     // Readable side.
@@ -42,11 +41,10 @@ public final class Socket: EventEmitter {
 
     /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
     var decoder: StringDecoder?
-    /// Reads land in the caller's memory instead of `'data'` when created with `onread`.
-    var onread: OnReadState?
 
-    /// Destinations this socket pipes to, with the listeners that do it.
-    var pipes: [PipeLink] = []
+    /// Destinations this socket pipes to, and sources that pipe into it.
+    var pipeTargets = SocketList()
+    var pipeSources = SocketList()
 
     // Writable side.
     var writeQueue = Deque<WriteChunk>()
@@ -60,7 +58,6 @@ public final class Socket: EventEmitter {
     /// Whether `'finish'` has been emitted (Node's `writableFinished`).
     public internal(set) var writableFinished = false
     /// `end()` callbacks, run just before the `'finish'` listeners, as Node runs them.
-    var endCallbacks: [() -> Void] = []
     /// Whether the peer's FIN arrived while we stay writable only until our own end (Node swaps
     /// `write` for `writeAfterFIN`).
     var peerEnded = false
@@ -70,20 +67,16 @@ public final class Socket: EventEmitter {
 
     // Addresses, cached while connected so they stay readable in `'close'`.
     var cachedPeer: AddressInfo?
-    var cachedLocal: AddressInfo?
-    var attemptedAddresses: [String]?
     /// Stops a connect strategy's attempts if the socket is destroyed while connecting.
-    var connectAbort: (() -> Void)?
 
     // Options remembered until there is a handle.
     var wantNoDelay: Bool?
-    var wantKeepAlive: (Bool, Int)?
     var wantRef = true
 
     // Timeout.
     var timeoutMs = 0
-    var timeoutTimer: Timer?
-    var lastTimeoutQueueSize = 0
+    /// State most sockets never need, allocated on first use to keep idle sockets small.
+    var cold: SocketCold?
 
     /// Creates an unconnected socket (Node's `new net.Socket(options)`); call `connect` next.
     public init(_ options: SocketOptions = SocketOptions(), loop: EventLoop = .default) {
@@ -94,11 +87,7 @@ public final class Socket: EventEmitter {
         writableHighWaterMark = mark
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
-        listeners.onNewListener = { [unowned self] name, type in
-            guard name == "data" else { return }
-            if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
-            if flowing == nil { resume() }
-        }
+        listeners.observer = self
     }
 
     /// A socket for a connection a server accepted.
@@ -117,7 +106,7 @@ public final class Socket: EventEmitter {
     }
 
     deinit {
-        timeoutTimer?.close()
+        cold?.timeoutTimer?.close()
         loop.liveEmitters -= 1
     }
 
@@ -187,9 +176,8 @@ public final class Socket: EventEmitter {
     }
 
     var local: AddressInfo? {
-        guard !destroyed else { return nil }
-        if cachedLocal == nil, !connecting { cachedLocal = handle?.localName }
-        return cachedLocal
+        guard !destroyed, !connecting else { return nil }
+        return handle?.localName
     }
 
     func cachePeer() {
@@ -203,5 +191,65 @@ public final class Socket: EventEmitter {
         if !emit(.error, error) {
             loop.reportUnhandled(error, source: "Socket")
         }
+    }
+}
+
+extension Socket: ListenerObserver {
+    /// A `'data'` listener starts the flow of data, as in Node; a `.text` one also starts decoding.
+    func listenerAdded(name: String, type: ObjectIdentifier) {
+        guard name == "data" else { return }
+        if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
+        if flowing == nil { resume() }
+    }
+}
+
+/// The parts of a socket's state that most sockets never use, kept out of the socket object so
+/// that an idle connection stays small.
+final class SocketCold {
+    var onread: OnReadState?
+    var endCallbacks: [() -> Void] = []
+    var attemptedAddresses: [String]?
+    var connectAbort: (() -> Void)?
+    var wantKeepAlive: (Bool, Int)?
+    var timeoutTimer: Timer?
+    var lastTimeoutQueueSize = 0
+}
+
+extension Socket {
+    /// The cold state, created when first written.
+    var coldState: SocketCold {
+        if let c = cold { return c }
+        let c = SocketCold()
+        cold = c
+        return c
+    }
+
+    var onread: OnReadState? {
+        get { cold?.onread }
+        set { if newValue != nil || cold != nil { coldState.onread = newValue } }
+    }
+    var endCallbacks: [() -> Void] {
+        get { cold?.endCallbacks ?? [] }
+        set { if !newValue.isEmpty || cold != nil { coldState.endCallbacks = newValue } }
+    }
+    var attemptedAddresses: [String]? {
+        get { cold?.attemptedAddresses }
+        set { if newValue != nil || cold != nil { coldState.attemptedAddresses = newValue } }
+    }
+    var connectAbort: (() -> Void)? {
+        get { cold?.connectAbort }
+        set { if newValue != nil || cold != nil { coldState.connectAbort = newValue } }
+    }
+    var wantKeepAlive: (Bool, Int)? {
+        get { cold?.wantKeepAlive }
+        set { if newValue != nil || cold != nil { coldState.wantKeepAlive = newValue } }
+    }
+    var timeoutTimer: Timer? {
+        get { cold?.timeoutTimer }
+        set { if newValue != nil || cold != nil { coldState.timeoutTimer = newValue } }
+    }
+    var lastTimeoutQueueSize: Int {
+        get { cold?.lastTimeoutQueueSize ?? 0 }
+        set { if newValue != 0 || cold != nil { coldState.lastTimeoutQueueSize = newValue } }
     }
 }
