@@ -120,6 +120,7 @@ public final class EventLoop: @unchecked Sendable {
             case .call(let body): body()
             case .resume(let socket): socket.resumeTick()
             case .drain(let socket): socket.drainTick()
+            case .end(let socket): if !socket.destroyed { socket.end() }
             }
         }
         drainingTicks = false
@@ -176,4 +177,5 @@ enum Tick {
     case call(() -> Void)
     case resume(Socket)
     case drain(Socket)
+    case end(Socket)
 }

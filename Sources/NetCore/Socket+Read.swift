@@ -100,9 +100,7 @@ extension Socket {
         if writableFinished {
             destroy()
         } else if !allowHalfOpen {
-            loop.nextTick { [self] in
-                if !destroyed { end() }
-            }
+            loop.nextTick(.end(self))
         }
     }
 }

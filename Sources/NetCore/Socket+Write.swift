@@ -228,18 +228,21 @@ extension Socket {
               writeQueue.isEmpty, inFlight == nil
         else { return }
         shutdownStarted = true
-        let r = h.shutdown { [self] status in
-            // ENOTCONN means the peer is already gone: the side is finished all the same.
-            if status < 0 && status != Int32(UV_ENOTCONN.rawValue) && !destroyed {
-                destroy(.errno(status, syscall: "shutdown"))
-            } else {
-                finishWritable()
-            }
-        }
+        let r = h.shutdown()
         if r < 0 && r != Int32(UV_ENOTCONN.rawValue) {
             destroy(.errno(r, syscall: "shutdown"))
         } else if r < 0 {
             loop.nextTick { [self] in finishWritable() }
+        }
+    }
+
+    /// The FIN went out (or could not: the handle reports why).
+    func shutdownCompleted(_ status: Int32) {
+        // ENOTCONN means the peer is already gone: the side is finished all the same.
+        if status < 0 && status != Int32(UV_ENOTCONN.rawValue) && !destroyed {
+            destroy(.errno(status, syscall: "shutdown"))
+        } else {
+            finishWritable()
         }
     }
 

@@ -18,8 +18,11 @@ final class StreamHandle: Handle {
 
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind
-        super.init(loop: loop, size: max(MemoryLayout<uv_tcp_t>.size, MemoryLayout<uv_pipe_t>.size))
+        super.init(loop: loop, size: StreamHandle.handleSize + MemoryLayout<uv_shutdown_t>.size)
     }
+
+    /// Room for either kind of handle, rounded for the shutdown request that follows it.
+    static let handleSize = (max(MemoryLayout<uv_tcp_t>.size, MemoryLayout<uv_pipe_t>.size) + 15) & ~15
 
     var stream: UnsafeMutablePointer<uv_stream_t> { raw.assumingMemoryBound(to: uv_stream_t.self) }
     var tcp: UnsafeMutablePointer<uv_tcp_t> { raw.assumingMemoryBound(to: uv_tcp_t.self) }
@@ -108,29 +111,24 @@ final class StreamHandle: Handle {
 
     // MARK: Shutdown
 
-    /// Sends FIN once queued writes are out; `done` gets 0 or a uv error.
-    func shutdown(_ done: @escaping (Int32) -> Void) -> Int32 {
-        let request = ShutdownRequest(done: done)
-        let unmanaged = Unmanaged.passRetained(request)
-        uv_req_set_data(cuv_req(request.req), unmanaged.toOpaque())
-        let r = uv_shutdown(request.req, stream) { req, status in
-            guard let req else { return }
-            let request = Unmanaged<ShutdownRequest>.fromOpaque(uv_req_get_data(cuv_req(req))!).takeRetainedValue()
-            let loop = EventLoop.from(req.pointee.handle.pointee.loop)
-            request.done(status)
-            loop.drainTicks()
+    /// Sends FIN once queued writes are out; the socket hears `shutdownCompleted` with 0 or a uv
+    /// error. A stream shuts down at most once, so the request lives inside the handle's memory.
+    func shutdown() -> Int32 {
+        uv_req_set_data(cuv_req(shutdownRequest), Unmanaged.passUnretained(self).toOpaque())
+        return uv_shutdown(shutdownRequest, stream) { req, status in
+            // The loop keeps the handle alive until its close callback, which libuv runs only
+            // after this one (with UV_ECANCELED if the handle was closed first).
+            guard let req, let data = uv_req_get_data(cuv_req(req)) else { return }
+            let owner = Unmanaged<StreamHandle>.fromOpaque(data).takeUnretainedValue()
+            owner.socket?.shutdownCompleted(status)
+            owner.loop.drainTicks()
         }
-        if r < 0 { unmanaged.release() }
-        return r
     }
-}
 
-/// A `uv_shutdown_t` and what to do when it completes.
-final class ShutdownRequest {
-    let req: UnsafeMutablePointer<uv_shutdown_t> = .allocate(capacity: 1)
-    let done: (Int32) -> Void
-    init(done: @escaping (Int32) -> Void) { self.done = done }
-    deinit { req.deallocate() }
+    /// The handle's one shutdown request, in the same allocation as the handle.
+    var shutdownRequest: UnsafeMutablePointer<uv_shutdown_t> {
+        (raw + StreamHandle.handleSize).assumingMemoryBound(to: uv_shutdown_t.self)
+    }
 }
 
 /// libuv asks for read memory: hand out the free tail of the loop's slab.
