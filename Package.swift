@@ -40,8 +40,9 @@ let package = Package(
             path: "Benchmarks/NetBench"
         ),
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
-        .testTarget(name: "NetCoreTests", dependencies: ["NetCore", "Net", "CMallocCounter"]),
-        .testTarget(name: "NetExtrasTests", dependencies: ["NetExtras", "NetCore"]),
+        .target(name: "NetTestSupport", path: "Tests/NetTestSupport"),
+        .testTarget(name: "NetCoreTests", dependencies: ["NetCore", "Net", "CMallocCounter", "NetTestSupport"]),
+        .testTarget(name: "NetExtrasTests", dependencies: ["NetExtras", "NetCore", "NetTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

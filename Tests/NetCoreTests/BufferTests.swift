@@ -1,4 +1,5 @@
 import Testing
+import NetTestSupport
 import Foundation
 @testable import NetCore
 

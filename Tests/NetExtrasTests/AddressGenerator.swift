@@ -1,3 +1,4 @@
+import NetTestSupport
 /// Deterministic generators of address text for the differential tests: well-formed IPv4 and
 /// IPv6 in their many spellings, near-misses made by mutating them, zone ids, URL-style hosts,
 /// and noise from an alphabet of characters that matter to the parsers.

@@ -9,6 +9,7 @@ import Foundation
 import NetCore
 @testable import NetExtras
 import Testing
+import NetTestSupport
 
 @Suite struct DifferentialTests {
     @Test func isIPAndAddressParsingAgreeWithNode() throws {
