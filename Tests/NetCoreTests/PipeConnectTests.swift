@@ -185,73 +185,14 @@ import Net
     // a Unix socket, then a last PING with the client's end; the half-open server answers it and
     // ends in its 'end' listener; pipe sockets have no remote address.
     @Test func pingPongOverAUnixSocket() throws {
-        let n = 1000
-        var count = 0
-        var sentPongs = 0
-        var sentFinalPing = false
-        var clientClosed = false
         try withTempDir { dir in
             let path = dir.file("pingpong.sock")
-            try withLoop(timeout: 10_000) { loop in
-                let server = Server(ServerOptions(allowHalfOpen: true), loop: loop)
-                server.on(.connection) { socket in
-                    #expect(socket.server === server)
-                    #expect(server.connections == 1)
-                    #expect(socket.remoteAddress == nil)
-                    socket.setNoDelay()  // a no-op on a pipe, as in Node
-                    socket.on(.data) { chunk in
-                        #expect(socket.bufferSize <= 4)
-                        #expect(socket.writable && socket.readable)
-                        #expect(chunk.toString() == "PING")
-                        socket.write("PONG") { error in
-                            #expect(error == nil)
-                            sentPongs += 1
-                        }
-                    }
-                    socket.on(.end) {
-                        #expect(socket.writable)
-                        #expect(!socket.readable)
-                        socket.end()
-                    }
-                    socket.on(.error) { Issue.record("server socket: \($0)") }
-                    socket.on(.close) { _ in
-                        #expect(!socket.writable && !socket.readable)
-                        server.close()
-                    }
-                }
-                try server.listen(path: path) {
-                    let client = Socket(loop: loop)
-                    client.on(.connect) {
-                        #expect(client.readable && client.writable)
-                        client.write("PING")
-                    }
-                    client.on(.data) { chunk in
-                        #expect(chunk.toString() == "PONG")
-                        count += 1
-                        if sentFinalPing {
-                            #expect(!client.writable)
-                            #expect(client.readable)
-                            return
-                        }
-                        #expect(client.writable && client.readable)
-                        if count < n {
-                            client.write("PING")
-                        } else {
-                            sentFinalPing = true
-                            client.write("PING")
-                            client.end()
-                        }
-                    }
-                    client.on(.error) { Issue.record("client: \($0)") }
-                    client.on(.close) { _ in clientClosed = true }
-                    _ = try? client.connect(path: path)
-                }
-            }
+            let r = runPingPong(
+                listen: { server, ready in try server.listen(path: path, onListening: ready) },
+                connect: { client, _ in try client.connect(path: path) },
+                checkAccepted: { socket in #expect(socket.remoteAddress == nil) })
+            #expect(r.serverSawConnections == 1)
         }
-        #expect(count == n + 1)
-        #expect(sentPongs == n + 1)
-        #expect(sentFinalPing)
-        #expect(clientClosed)
     }
 }
 

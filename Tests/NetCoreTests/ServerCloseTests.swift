@@ -100,94 +100,11 @@ let hasIPv6Loopback: Bool = {
         pingPong(host: "::1", family: "IPv6")
     }
 
-    /// 1000 PING/PONG round trips, then a last PING with the client's end. The server allows half
-    /// open, so it still answers after the client's FIN and ends only in its `'end'` listener.
-    /// Along the way: `socket.server` is the server, `getConnections` reports 1 and returns the
-    /// server, and `readable`/`writable` follow each side's ends.
     private func pingPong(host: String, family: String) {
-        let n = 1000
-        var count = 0
-        var sentPongs = 0
-        var sentFinalPing = false
-        var serverSawConnections: Int?
-        var clientClosed = false
-        withLoop(timeout: 10_000) { loop in
-            let server = Server(ServerOptions(allowHalfOpen: true), loop: loop)
-            server.on(.connection) { socket in
-                #expect(socket.server === server)
-                #expect(socket.remoteFamily == family)
-                let returned = server.getConnections { error, connections in
-                    #expect(error == nil)
-                    serverSawConnections = connections
-                }
-                #expect(returned === server)
-                socket.setNoDelay()
-                socket.on(.data) { chunk in
-                    // Each PING is answered before the next is sent, so nothing piles up.
-                    #expect(socket.bufferSize <= 4)
-                    #expect(socket.writable)
-                    #expect(socket.readable)
-                    #expect(count <= n)
-                    #expect(chunk.toString() == "PING")
-                    socket.write("PONG") { error in
-                        #expect(error == nil)
-                        sentPongs += 1
-                    }
-                }
-                socket.on(.end) {
-                    #expect(socket.allowHalfOpen)
-                    #expect(socket.writable)  // half open: our side is still open
-                    #expect(!socket.readable)
-                    socket.end()
-                }
-                socket.on(.error) { Issue.record("server socket error \($0)") }
-                socket.on(.close) { _ in
-                    #expect(!socket.writable)
-                    #expect(!socket.readable)
-                    socket.server?.close()
-                }
-            }
-            listenLocal(server, host: host) { port in
-                let client = Socket(loop: loop)
-                client.on(.connect) {
-                    #expect(client.readable)
-                    #expect(client.writable)
-                    client.write("PING")
-                }
-                client.on(.data) { chunk in
-                    #expect(chunk.toString() == "PONG")
-                    count += 1
-                    if sentFinalPing {
-                        #expect(!client.writable)
-                        #expect(client.readable)
-                        return
-                    }
-                    #expect(client.writable)
-                    #expect(client.readable)
-                    if count < n {
-                        client.write("PING")
-                    } else {
-                        sentFinalPing = true
-                        client.write("PING")
-                        client.end()
-                    }
-                }
-                client.on(.error) { Issue.record("client error \($0)") }
-                client.on(.close) { event in
-                    #expect(!event.hadError)
-                    #expect(count == n + 1)
-                    #expect(sentPongs == n + 1)
-                    #expect(sentFinalPing)
-                    clientClosed = true
-                }
-                do {
-                    try client.connect(port: port, host: host)
-                } catch {
-                    Issue.record("connect threw \(error)")
-                }
-            }
-        }
-        #expect(clientClosed)
-        #expect(serverSawConnections == 1)
+        let r = runPingPong(
+            listen: { server, ready in try server.listen(port: 0, host: host, onListening: ready) },
+            connect: { client, server in try client.connect(port: server.address()?.port ?? 0, host: host) },
+            checkAccepted: { socket in #expect(socket.remoteFamily == family) })
+        #expect(r.serverSawConnections == 1)
     }
 }
