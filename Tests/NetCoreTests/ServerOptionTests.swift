@@ -160,3 +160,41 @@ func sockopt(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32 {
     var size = socklen_t(MemoryLayout<Int32>.size)
     return getsockopt(fd, level, name, &value, &size) == 0 ? value : -1
 }
+
+/// `highWaterMark` and `allowHalfOpen` reach accepted sockets; `net-echo --loops`.
+@Suite struct ServerOptionReachTests {
+    @Test func acceptedSocketsGetTheServersHighWaterMarkAndHalfOpen() throws {
+        var seen: (Int, Int, Bool)?
+        withLoop { loop in
+            let server = Net.createServer(ServerOptions(allowHalfOpen: true, highWaterMark: 1234), loop: loop) { s in
+                seen = (s.readableHighWaterMark, s.writableHighWaterMark, s.allowHalfOpen)
+                s.end()
+            }
+            listenLocal(server) { port in
+                let c = dial(port, loop: loop)
+                c.resume()
+                c.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(seen?.0 == 1234 && seen?.1 == 1234 && seen?.2 == true)
+    }
+
+    @Test func netEchoServesFromSeveralLoops() throws {
+        let path = builtProduct("net-echo")
+        try #require(FileManager.default.isExecutableFile(atPath: path), "net-echo is not built at \(path)")
+        let echo = try #require(ChildProcess(path, ["--port", "0", "--host", "127.0.0.1", "--loops", "2"]))
+        defer { echo.stop() }
+        let port = try #require(ChildProcess.port(fromListeningLine: echo.readLine()))
+        var replies = 0
+        withLoop(timeout: 20_000) { loop in
+            for i in 0..<20 {
+                let c = dial(port, loop: loop)
+                c.on(.data) { if $0.toString() == "n\(i)" { replies += 1 } }
+                c.end("n\(i)")
+            }
+        }
+        #expect(replies == 20)
+        kill(echo.process.processIdentifier, SIGTERM)
+        #expect(echo.waitForExit(timeout: 10) == 0)
+    }
+}
