@@ -180,3 +180,46 @@ import Net
         #expect(loop.liveEmitters == 0)
     }
 }
+
+/// node: lib/net.js `_onTimeout` — a long write that keeps making progress holds the timeout
+/// off; once the peer stops reading, 'timeout' comes.
+@Suite struct ProgressAwareTimeoutTests {
+    @Test func aProgressingWriteHoldsTheTimeoutOff() throws {
+        var timeoutAt: UInt64?
+        var stoppedAt: UInt64?
+        var bursts = 0
+        withLoop(timeout: 10_000) { loop in
+            let server = Server(loop: loop)
+            var peer: Socket?
+            server.on(.connection) { s in
+                peer = s
+                s.pause()
+                // Read a little every 30 ms for 10 rounds, then stop reading.
+                let reader = loop.setInterval(30) {
+                    bursts += 1
+                    if bursts <= 10 {
+                        s.resume()
+                        loop.setTimeout(2) { s.pause() }
+                    } else if stoppedAt == nil {
+                        stoppedAt = loop.now
+                    }
+                }
+                s.on(.close) { _ in reader.close() }
+            }
+            listenLocal(server) { port in
+                let c = dial(port, loop: loop)
+                _ = try? c.setTimeout(100)
+                c.on(.timeout) {
+                    timeoutAt = loop.now
+                    c.destroy()
+                    peer?.destroy()
+                    server.close()
+                }
+                c.on(.connect) { c.write(Buffer(count: 64 << 20)) }
+            }
+        }
+        let fired = try #require(timeoutAt as UInt64?, "'timeout' never fired")
+        let stopped = try #require(stoppedAt as UInt64?, "the reader never stopped")
+        #expect(fired >= stopped, "'timeout' fired while the write was still progressing")
+    }
+}
