@@ -114,7 +114,7 @@ final class ListenerBox<P> {
     let call: (P) -> Void
     let once: Bool
     /// Set when a once-listener is taken out to run, so an emit already holding it skips it.
-    var fired = false
+    @exclusivity(unchecked) var fired = false
     init(_ call: @escaping (P) -> Void, once: Bool) {
         self.call = call
         self.once = once
@@ -132,7 +132,7 @@ public final class ListenerTable {
         var boxes: ContiguousArray<AnyObject>
         var onceCount: Int
     }
-    private var entries: ContiguousArray<Entry> = []
+    @exclusivity(unchecked) private var entries: ContiguousArray<Entry> = []
 
     /// Told the name of each event that gains a listener (Node's `'newListener'`), so an emitter
     /// can react, as a socket starts flowing when a `'data'` listener arrives. The emitter owns

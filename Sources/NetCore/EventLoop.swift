@@ -20,19 +20,19 @@ import Glibc
 /// thread-safe call. Everything else must run on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
     let uv: UnsafeMutablePointer<uv_loop_t>
-    private var ticks = Deque<Tick>()
-    private var drainingTicks = false
+    @exclusivity(unchecked) private var ticks = Deque<Tick>()
+    @exclusivity(unchecked) private var drainingTicks = false
     let remote: RemoteQueue
     /// The thread running the loop (`pthread_self` as a number), for isolation checks.
     let runningThread = Atomic<UInt>(0)
     /// Tasks started with `spawn` that have not finished; they keep the loop running.
-    var pendingTasks = 0
-    private var closed = false
+    @exclusivity(unchecked) var pendingTasks = 0
+    @exclusivity(unchecked) private var closed = false
     /// Handles this loop has opened and not yet seen closed; zero once everything is released.
-    public internal(set) var liveHandles = 0
+    @exclusivity(unchecked) public internal(set) var liveHandles = 0
     /// Sockets and servers of this loop that still exist; zero once every one was released, so
     /// a test can tell that no retain cycle kept one alive.
-    public internal(set) var liveEmitters = 0
+    @exclusivity(unchecked) public internal(set) var liveEmitters = 0
     /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
     let readSlab = ReadSlab()
     /// Pool of write requests, reused so a steady write stream allocates nothing.
@@ -80,7 +80,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Whether `run()` is in progress.
-    public private(set) var isRunning = false
+    @exclusivity(unchecked) public private(set) var isRunning = false
 
     /// Runs one iteration of the loop, waiting for I/O if `wait` is true. Returns true when
     /// ref'ed work remains.

@@ -11,8 +11,8 @@ class Handle {
     /// where a checked unowned read would trap.
     unowned(unsafe) let loop: EventLoop
     let raw: UnsafeMutableRawPointer
-    private(set) var isOpen = false
-    private(set) var isClosing = false
+    @exclusivity(unchecked) private(set) var isOpen = false
+    @exclusivity(unchecked) private(set) var isClosing = false
     /// Whether this handle counts in the loop's `liveHandles` (internal handles do not).
     let counted: Bool
 

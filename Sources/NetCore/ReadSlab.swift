@@ -16,9 +16,9 @@ final class ReadSlab {
     /// How many earlier slabs are kept to be taken back once released.
     static let maxSpares = 8
 
-    private var storage = BufferStorage.make(ReadSlab.size)
-    private var used = 0
-    private var spares: [BufferStorage] = []
+    @exclusivity(unchecked) private var storage = BufferStorage.make(ReadSlab.size)
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var spares: [BufferStorage] = []
 
     init() { spares.reserveCapacity(ReadSlab.maxSpares) }
 

@@ -17,25 +17,25 @@ public final class Server: EventEmitter {
     /// The options accepted sockets are created with.
     public let options: ServerOptions
 
-    var handle: StreamHandle?
+    @exclusivity(unchecked) var handle: StreamHandle?
     /// The path a pipe server listens on (reported by `address()`).
-    var pipePath: String?
-    var connectionCount = 0
+    @exclusivity(unchecked) var pipePath: String?
+    @exclusivity(unchecked) var connectionCount = 0
     /// Bumped by every `listen` and `close`, so a host lookup that finishes after the server was
     /// closed (or listened again) binds nothing.
-    var listenID = 0
-    var lookupInFlight = false
-    var wantRef = true
+    @exclusivity(unchecked) var listenID = 0
+    @exclusivity(unchecked) var lookupInFlight = false
+    @exclusivity(unchecked) var wantRef = true
     /// Whether the next TCP listen sets `SO_REUSEPORT`.
-    var reusePort = false
+    @exclusivity(unchecked) var reusePort = false
     /// Whether `EMFILE`/`ENFILE` on accept was reported since the last good accept.
-    var descriptorShortageReported = false
+    @exclusivity(unchecked) var descriptorShortageReported = false
 
     /// Connections beyond this many open ones are dropped as soon as they are accepted, with a
     /// `'drop'` event; `0` drops every connection, `nil` (the default) means no limit
     /// (Node's `maxConnections`, with Node ≥ 21's meaning of 0).
-    public var maxConnections: Int?
-    var closeEmitScheduled = false
+    @exclusivity(unchecked) public var maxConnections: Int?
+    @exclusivity(unchecked) var closeEmitScheduled = false
 
     /// Creates a server; `connectionListener` is added for `'connection'`
     /// (Node's `net.createServer(options, connectionListener)`).

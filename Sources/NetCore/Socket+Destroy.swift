@@ -106,8 +106,7 @@ extension Socket {
         if destroyed && handle == nil && !connecting {
             removeAllListeners()
             endCallbacks.removeAll()
-            pipeTargets.removeAll()
-            pipeSources.removeAll()
+            unlinkAllPipes()
             server = nil
         }
     }

@@ -1,7 +1,10 @@
 /// `pipe`/`unpipe`: forward everything read to other sockets, with backpressure.
 ///
 /// Built into the socket rather than made of listeners, so an echo server's `socket.pipe(socket)`
-/// costs no allocation per connection and no closure call per chunk.
+/// costs no allocation per connection and no closure call per chunk. A source holds its
+/// destinations strongly; a destination knows its sources without holding them. The two lists
+/// always mirror each other: a link is removed from both sides when either socket closes, goes
+/// away, or unpipes, so a destination never reaches a source that is gone.
 extension Socket {
     /// Writes every chunk this socket reads to `destination`, pausing while the destination's
     /// queue is over its high-water mark and resuming on its `'drain'`; when this socket ends,
@@ -19,13 +22,7 @@ extension Socket {
     /// source is paused if nothing else consumes its data. Returns the socket.
     @discardableResult
     public func unpipe(_ destination: Socket? = nil) -> Socket {
-        var removed = false
-        pipeTargets.removeAll { target in
-            guard destination == nil || target === destination else { return false }
-            target?.pipeSources.removeAll { $0 === self || $0 == nil }
-            removed = true
-            return true
-        }
+        let removed = unlinkTargets { destination == nil || $0 === destination }
         if removed && pipeTargets.isEmpty && listenerCount(.data) == 0 && listenerCount(.text) == 0 { pause() }
         return self
     }
@@ -35,7 +32,7 @@ extension Socket {
     func deliverToPipes(_ chunk: Buffer) {
         var full = false
         pipeTargets.forEach { target, _ in
-            if let target, !target.write(chunk) { full = true }
+            if !target.write(chunk) { full = true }
         }
         if full { pause() }
     }
@@ -43,71 +40,99 @@ extension Socket {
     /// This socket drained: resume the sources piping into it.
     func resumePipeSources() {
         pipeSources.forEach { source, _ in
-            if let source, !source.destroyed, source.pipeTargets.contains(self) { source.resume() }
+            if !source.destroyed { source.resume() }
         }
     }
 
     /// This socket ended: end the destinations that asked for it.
     func endPipeTargets() {
         pipeTargets.forEach { target, end in
-            if end, let target { target.end() }
+            if end { target.end() }
         }
+    }
+
+    /// Removes every link of this socket, both ways (on close and when it goes away).
+    func unlinkAllPipes() {
+        _ = unlinkTargets { _ in true }
+        guard !pipeSources.isEmpty else { return }
+        let sources = pipeSources
+        pipeSources.removeAll()
+        sources.forEach { source, _ in
+            if source !== self { _ = source.unlinkTargets { $0 === self } }
+        }
+    }
+
+    /// Removes the destinations that match, and this socket from their sources.
+    private func unlinkTargets(where matches: (Socket) -> Bool) -> Bool {
+        var removed = false
+        pipeTargets.removeAll { target in
+            guard matches(target) else { return false }
+            if target === self {
+                pipeSources.removeAll { $0 === self }
+            } else {
+                target.pipeSources.removeAll { $0 === self }
+            }
+            removed = true
+            return true
+        }
+        return removed
     }
 }
 
-/// A few sockets held weakly, the first one inline: most sockets pipe to, or from, exactly one
-/// other (or themselves), and then the list costs no allocation. Each entry carries a flag
-/// (for pipe targets: whether to end them).
+/// A few sockets, the first one inline (most sockets pipe to, or from, exactly one other, or
+/// themselves, and then the list costs no allocation). `Strong` lists hold their sockets; the
+/// others do not, and rely on the pipe links being removed from both sides before a socket
+/// goes (see above). Each entry carries a flag (for destinations: whether to end them).
 struct SocketList {
-    private weak var first: Socket?
+    private let strong: Bool
+    private var firstStrong: Socket?
+    private unowned(unsafe) var firstUnowned: Socket?
     private var firstFlag = false
-    private var hasFirst = false
-    private var rest: [Entry] = []
+    private var rest: [(socket: Unmanaged<Socket>, flag: Bool)] = []
 
-    private struct Entry {
-        weak var socket: Socket?
-        var flag: Bool
-    }
+    /// A list that holds its sockets (`strong`) or only points at them.
+    init(strong: Bool) { self.strong = strong }
 
-    var isEmpty: Bool { !hasFirst && rest.isEmpty }
+    private var first: Socket? { strong ? firstStrong : firstUnowned }
+
+    var isEmpty: Bool { first == nil && rest.isEmpty }
 
     mutating func add(_ socket: Socket, flag: Bool) {
-        if !hasFirst {
-            first = socket
+        if first == nil {
+            if strong { firstStrong = socket } else { firstUnowned = socket }
             firstFlag = flag
-            hasFirst = true
         } else {
-            rest.append(Entry(socket: socket, flag: flag))
+            rest.append((strong ? .passRetained(socket) : .passUnretained(socket), flag))
         }
     }
 
-    func contains(_ socket: Socket) -> Bool {
-        (hasFirst && first === socket) || rest.contains { $0.socket === socket }
+    /// Calls `body` with each socket and its flag.
+    @inline(__always)
+    func forEach(_ body: (Socket, Bool) -> Void) {
+        if let first { body(first, firstFlag) }
+        for e in rest { body(e.socket.takeUnretainedValue(), e.flag) }
     }
 
-    /// Calls `body` with each entry (the socket may have gone: nil).
-    func forEach(_ body: (Socket?, Bool) -> Void) {
-        if hasFirst { body(first, firstFlag) }
-        for e in rest { body(e.socket, e.flag) }
-    }
-
-    mutating func removeAll(where shouldRemove: (Socket?) -> Bool) {
-        rest.removeAll { shouldRemove($0.socket) }
-        if hasFirst && shouldRemove(first) {
-            if let next = rest.first {
-                first = next.socket
-                firstFlag = next.flag
-                rest.removeFirst()
+    mutating func removeAll(where shouldRemove: (Socket) -> Bool) {
+        var kept: [(socket: Unmanaged<Socket>, flag: Bool)] = []
+        for e in rest {
+            if shouldRemove(e.socket.takeUnretainedValue()) {
+                if strong { e.socket.release() }
             } else {
-                first = nil
-                hasFirst = false
+                kept.append(e)
+            }
+        }
+        rest = kept
+        if let f = first, shouldRemove(f) {
+            firstStrong = nil
+            firstUnowned = nil
+            if !rest.isEmpty {
+                let next = rest.removeFirst()
+                if strong { firstStrong = next.socket.takeRetainedValue() } else { firstUnowned = next.socket.takeUnretainedValue() }
+                firstFlag = next.flag
             }
         }
     }
 
-    mutating func removeAll() {
-        first = nil
-        hasFirst = false
-        rest.removeAll()
-    }
+    mutating func removeAll() { removeAll { _ in true } }
 }

@@ -14,69 +14,69 @@ public final class Socket: EventEmitter {
     /// The socket's listeners.
     public let listeners = ListenerTable()
 
-    var handle: StreamHandle?
+    @exclusivity(unchecked) var handle: StreamHandle?
     /// The server that accepted this socket, if any (Node's `socket.server`).
-    public internal(set) var server: Server?
+    @exclusivity(unchecked) public internal(set) var server: Server?
 
     /// Whether a connect is in progress (Node's `connecting`).
-    public internal(set) var connecting = false
+    @exclusivity(unchecked) public internal(set) var connecting = false
     /// Whether the socket has been destroyed (Node's `destroyed`).
-    public internal(set) var destroyed = false
+    @exclusivity(unchecked) public internal(set) var destroyed = false
     /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
-    public var allowHalfOpen: Bool
-    var errored = false
+    @exclusivity(unchecked) public var allowHalfOpen: Bool
+    @exclusivity(unchecked) var errored = false
 
     // Readable side.
-    var flowing: Bool?
-    var readBuffer = Deque<Buffer>()
-    var readBufferLength = 0
-    var eofReceived = false
-    var endScheduled = false
-    var resumeScheduled = false
+    @exclusivity(unchecked) var flowing: Bool?
+    @exclusivity(unchecked) var readBuffer = Deque<Buffer>()
+    @exclusivity(unchecked) var readBufferLength = 0
+    @exclusivity(unchecked) var eofReceived = false
+    @exclusivity(unchecked) var endScheduled = false
+    @exclusivity(unchecked) var resumeScheduled = false
     /// Whether `'end'` has been emitted (Node's `readableEnded`).
-    public internal(set) var readableEnded = false
+    @exclusivity(unchecked) public internal(set) var readableEnded = false
     /// The readable high-water mark in bytes.
     public let readableHighWaterMark: Int
-    var bytesReadCount = 0
+    @exclusivity(unchecked) var bytesReadCount = 0
 
     /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
-    var decoder: StringDecoder?
+    @exclusivity(unchecked) var decoder: StringDecoder?
 
     /// Destinations this socket pipes to, and sources that pipe into it.
-    var pipeTargets = SocketList()
-    var pipeSources = SocketList()
+    @exclusivity(unchecked) var pipeTargets = SocketList(strong: true)
+    @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
 
     // Writable side.
-    var writeQueue = Deque<WriteChunk>()
-    var queuedBytes = 0
-    var inFlight: WriteRequest?
-    var corkCount = 0
-    var needDrain = false
-    var shutdownStarted = false
+    @exclusivity(unchecked) var writeQueue = Deque<WriteChunk>()
+    @exclusivity(unchecked) var queuedBytes = 0
+    @exclusivity(unchecked) var inFlight: WriteRequest?
+    @exclusivity(unchecked) var corkCount = 0
+    @exclusivity(unchecked) var needDrain = false
+    @exclusivity(unchecked) var shutdownStarted = false
     /// Whether `end()` has been called (Node's `writableEnded`).
-    public internal(set) var writableEnded = false
+    @exclusivity(unchecked) public internal(set) var writableEnded = false
     /// Whether `'finish'` has been emitted (Node's `writableFinished`).
-    public internal(set) var writableFinished = false
+    @exclusivity(unchecked) public internal(set) var writableFinished = false
     /// `end()` callbacks, run just before the `'finish'` listeners, as Node runs them.
     /// Whether the peer's FIN arrived while we stay writable only until our own end (Node swaps
     /// `write` for `writeAfterFIN`).
-    var peerEnded = false
+    @exclusivity(unchecked) var peerEnded = false
     /// The writable high-water mark in bytes: `write` returns false at or above it.
     public let writableHighWaterMark: Int
-    var bytesWrittenCount = 0
+    @exclusivity(unchecked) var bytesWrittenCount = 0
 
     // Addresses, cached while connected so they stay readable in `'close'`.
-    var cachedPeer: AddressInfo?
+    @exclusivity(unchecked) var cachedPeer: AddressInfo?
     /// Stops a connect strategy's attempts if the socket is destroyed while connecting.
 
     // Options remembered until there is a handle.
-    var wantNoDelay: Bool?
-    var wantRef = true
+    @exclusivity(unchecked) var wantNoDelay: Bool?
+    @exclusivity(unchecked) var wantRef = true
 
     // Timeout.
-    var timeoutMs = 0
+    @exclusivity(unchecked) var timeoutMs = 0
     /// State most sockets never need, allocated on first use to keep idle sockets small.
-    var cold: SocketCold?
+    @exclusivity(unchecked) var cold: SocketCold?
 
     /// Creates an unconnected socket (Node's `new net.Socket(options)`); call `connect` next.
     public init(_ options: SocketOptions = SocketOptions(), loop: EventLoop = .default) {
@@ -106,6 +106,7 @@ public final class Socket: EventEmitter {
     }
 
     deinit {
+        if !pipeTargets.isEmpty || !pipeSources.isEmpty { unlinkAllPipes() }
         cold?.timeoutTimer?.close()
         loop.liveEmitters -= 1
     }
@@ -206,13 +207,13 @@ extension Socket: ListenerObserver {
 /// The parts of a socket's state that most sockets never use, kept out of the socket object so
 /// that an idle connection stays small.
 final class SocketCold {
-    var onread: OnReadState?
-    var endCallbacks: [() -> Void] = []
-    var attemptedAddresses: [String]?
-    var connectAbort: (() -> Void)?
-    var wantKeepAlive: (Bool, Int)?
-    var timeoutTimer: Timer?
-    var lastTimeoutQueueSize = 0
+    @exclusivity(unchecked) var onread: OnReadState?
+    @exclusivity(unchecked) var endCallbacks: [() -> Void] = []
+    @exclusivity(unchecked) var attemptedAddresses: [String]?
+    @exclusivity(unchecked) var connectAbort: (() -> Void)?
+    @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
+    @exclusivity(unchecked) var timeoutTimer: Timer?
+    @exclusivity(unchecked) var lastTimeoutQueueSize = 0
 }
 
 extension Socket {

@@ -11,10 +11,10 @@ final class StreamHandle: Handle {
     enum Kind { case tcp, pipe }
     let kind: Kind
     /// The socket this handle carries; set while it is open.
-    var socket: Socket?
+    @exclusivity(unchecked) var socket: Socket?
     /// The server listening on this handle; set while it is open.
-    var server: Server?
-    private(set) var reading = false
+    @exclusivity(unchecked) var server: Server?
+    @exclusivity(unchecked) private(set) var reading = false
 
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind

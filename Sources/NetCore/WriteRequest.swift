@@ -23,9 +23,9 @@ final class WriteRequest {
     static let maxBuffers = 64
     let req: UnsafeMutablePointer<uv_write_t>
     let bufs: UnsafeMutablePointer<uv_buf_t>
-    var chunks: ContiguousArray<WriteChunk> = []
-    var byteCount = 0
-    var stream: StreamHandle?
+    @exclusivity(unchecked) var chunks: ContiguousArray<WriteChunk> = []
+    @exclusivity(unchecked) var byteCount = 0
+    @exclusivity(unchecked) var stream: StreamHandle?
 
     init() {
         req = .allocate(capacity: 1)
@@ -77,7 +77,7 @@ final class WriteRequest {
 
 /// The loop's free write requests.
 final class WriteRequestPool {
-    private var free: [WriteRequest] = []
+    @exclusivity(unchecked) private var free: [WriteRequest] = []
     static let limit = 64
 
     func get() -> WriteRequest { free.popLast() ?? WriteRequest() }
