@@ -99,6 +99,8 @@ extension Socket {
     /// write fails with `EPIPE`, even after the socket is destroyed: Node swaps `write` for
     /// `writeAfterFIN`, which answers before the stream's own destroyed check.
     private func writeRefusal() -> NetError? {
+        // The usual case, answered without building an error.
+        if !destroyed && !writableEnded && (handle != nil || connecting) { return nil }
         if writableEnded && peerEnded {
             var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
             e.errno = nil

@@ -102,6 +102,7 @@ public final class Socket: EventEmitter {
     func adopt(_ h: StreamHandle) {
         handle = h
         h.socket = self
+        h.usesOnread = cold?.onread != nil
         if !wantRef { h.unref() }
     }
 

@@ -15,6 +15,8 @@ final class StreamHandle: Handle {
     /// The server listening on this handle; set while it is open.
     @exclusivity(unchecked) var server: Server?
     @exclusivity(unchecked) private(set) var reading = false
+    /// Whether reads go to the socket's `onread` memory instead of the loop's slab.
+    @exclusivity(unchecked) var usesOnread = false
 
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind
@@ -133,27 +135,29 @@ final class StreamHandle: Handle {
 
 /// libuv asks for read memory: hand out the free tail of the loop's slab.
 private let streamAlloc: uv_alloc_cb = { h, _, buf in
-    let owner = Handle.owner(h, as: StreamHandle.self)
-    if let memory = owner.socket?.onreadMemory() {
-        buf!.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
-        return
+    Handle.withOwner(h, as: StreamHandle.self) { owner in
+        if owner.usesOnread, let memory = owner.socket?.onreadMemory() {
+            buf!.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
+            return
+        }
+        let (base, size) = owner.loop.readSlab.next()
+        buf!.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
     }
-    let (base, size) = owner.loop.readSlab.next()
-    buf!.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
 }
 
 /// libuv delivers a read: bytes, end of stream, or an error.
 private let streamRead: uv_read_cb = { s, nread, _ in
-    let owner = Handle.owner(s, as: StreamHandle.self)
-    guard let socket = owner.socket else { return }
-    if nread > 0 {
-        if let state = socket.onread {
-            socket.onReadInto(state, count: nread)
-        } else {
-            socket.onRead(owner.loop.readSlab.take(nread))
+    Handle.withOwner(s, as: StreamHandle.self) { owner in
+        guard let socket = owner.socket else { return }
+        if nread > 0 {
+            if owner.usesOnread, let state = socket.onread {
+                socket.onReadInto(state, count: nread)
+            } else {
+                socket.onRead(owner.loop.readSlab.take(nread))
+            }
+        } else if nread < 0 {
+            socket.onReadError(Int32(nread))
         }
-    } else if nread < 0 {
-        socket.onReadError(Int32(nread))
+        owner.loop.drainTicks()
     }
-    owner.loop.drainTicks()
 }
