@@ -8,16 +8,18 @@ import Net
 /// at most one error, close exactly once, call every write callback exactly once, and never crash.
 @Suite struct FaultTests {
     // The peer resets while 32 MiB are still being written: one ECONNRESET or EPIPE, one
-    // 'close' with hadError, the write callback once. As in Node 20 (checked with node), the
-    // callback gets no error: the read side's error destroyed the socket first, and a write
-    // that ends on a destroyed socket calls back with null.
+    // 'close' with hadError, the write callback once. Which side sees the reset first depends
+    // on timing, and Node 20 (checked with node) then does one of two things: the read fails
+    // first — 'error', then the write callback with null (a write that ends on a destroyed
+    // socket calls back with null), then 'close'; or the write fails first — its callback with
+    // the error, then 'error' with the same error, then 'close'.
     @Test func peerResetInTheMiddleOfALargeWrite() {
         var errors: [NetError] = []
         var closes: [Bool] = []
         var callbacks: [NetError?] = []
         var order: [String] = []
         var resetAfter = 0
-        withLoop(timeout: 20_000) { loop in
+        withLoop(timeout: 60_000) { loop in
             let server = Server(loop: loop)
             server.on(.connection) { s in
                 s.on(.error) { _ in }
@@ -41,8 +43,13 @@ import Net
         #expect(errors.allSatisfy { $0.code == .ECONNRESET || $0.code == .EPIPE }, "errors: \(errors)")
         #expect(closes == [true])
         #expect(callbacks.count == 1, "write callback ran \(callbacks.count) times")
-        #expect(callbacks.first.map { $0 == nil } == true, "callback error: \(callbacks)")
-        #expect(order == ["error", "callback", "close"])
+        if order.first == "error" {
+            #expect(order == ["error", "callback", "close"])
+            #expect(callbacks.first.map { $0 == nil } == true, "callback error: \(callbacks)")
+        } else {
+            #expect(order == ["callback", "error", "close"])
+            #expect(callbacks.first??.code == errors.first?.code, "callback error: \(callbacks)")
+        }
     }
 
     // A Node peer that accepts and never reads is killed (SIGKILL) while we keep writing: one
