@@ -54,9 +54,12 @@ tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		$(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_PATH)
 
-# Each libFuzzer target for FUZZ_SECONDS, then the corpus compared with node (Fuzz/README.md).
+# Each libFuzzer target (Fuzz/, a package of its own) for FUZZ_SECONDS, then every input of the
+# grown corpora compared with node.
 fuzz: deps
 	FUZZ_PATH=$(FUZZ_PATH) FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT="$(SWIFT)" Fuzz/run.sh
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	SWIFT_NET_FUZZ_CORPUS=$(abspath $(FUZZ_PATH))/corpus $(SWIFT) test --skip-build $(SWIFT_FLAGS) --filter FuzzCorpusDifferentialTests
 
 # The echo server from Node's documentation, on PORT (default 8124).
 echo: release
