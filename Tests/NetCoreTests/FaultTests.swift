@@ -81,15 +81,15 @@ import Net
                     }
                     if !more { break }
                 }
-                // The peer's buffers are full: kill it now, mid-transfer.
-                if !killed, writes > 8 {
-                    killed = true
-                    kill(peer.process.processIdentifier, SIGKILL)
-                }
             }
             c.on(.connect) {
                 if peer.readLine(timeout: 10) != "accepted" { Issue.record("the node peer did not accept") }
                 pump()
+                // Kill the peer mid-transfer, once the kernel's buffers are filling.
+                loop.setTimeout(50) {
+                    killed = true
+                    kill(peer.process.processIdentifier, SIGKILL)
+                }
             }
             c.on(.drain) { pump() }
             c.on(.error) { errors.append($0) }
@@ -131,6 +131,28 @@ import Net
                 allDestroyedAtClose = accepted.allSatisfy { $0.destroyed }
                 closeCallback.append("close event")
             }
+            var connected = 0
+            /// Once all are connected at both ends: close the server, then end each connection.
+            func allLive() {
+                guard accepted.count == n, connected == n else { return }
+                server.close { closeCallback.append($0.map { "\($0.code)" } ?? "ok") }
+                #expect(!server.listening)
+                #expect(server.connections == n)
+                // A newcomer is refused now.
+                let late = dial(serverPort, loop: loop)
+                late.on(.error) { lateError = "\($0.code)" }
+                // Each accepted socket's peer is the client whose local port is its remote port.
+                var farEnd: [Int: Socket] = [:]
+                for s in accepted { if let p = s.remotePort { farEnd[p] = s } }
+                for (i, c) in clients.enumerated() {
+                    switch i % 3 {
+                    case 0: c.end()
+                    case 1: c.destroy()
+                    default:
+                        if let p = c.localPort, let s = farEnd[p] { s.destroy() } else { Issue.record("no far end for client \(i)") }
+                    }
+                }
+            }
             server.on(.connection) { s in
                 accepted.append(s)
                 s.on(.error) { _ in }
@@ -138,30 +160,19 @@ import Net
                     serverSideCloses[ObjectIdentifier(s), default: 0] += 1
                     closedSoFar += 1
                 }
-                guard accepted.count == n else { return }
-                server.close { closeCallback.append($0.map { "\($0.code)" } ?? "ok") }
-                #expect(!server.listening)
-                #expect(server.connections == n)
-                // A newcomer is refused now.
-                let late = dial(serverPort, loop: loop)
-                late.on(.error) { lateError = "\($0.code)" }
-                for (i, c) in clients.enumerated() {
-                    switch i % 3 {
-                    case 0: c.end()
-                    case 1: c.destroy()
-                    default: accepted[i].destroy()
-                    }
-                }
+                allLive()
             }
             listenLocal(server) { port in
                 serverPort = port
                 for i in 0..<n {
-                    let c = dial(port, loop: loop)
+                    let c = dial(port, loop: loop) {
+                        connected += 1
+                        allLive()
+                    }
                     c.on(.error) { _ in }
                     c.on(.close) { _ in clientCloses[i] += 1 }
                     clients.append(c)
                 }
-                // Connections are accepted in order, so accepted[i] is the far end of clients[i].
             }
             server.on(.connection) { _ in if accepted.count > n { extraConnection = true } }
         }
