@@ -1,8 +1,19 @@
-# swift-net: build, test, run the echo example and the benchmark.
+# swift-net: build, test, run the echo example and the benchmark; soak, sanitizer and fuzz runs
+# (see RELIABILITY.md).
 SWIFT ?= swift
 PORT ?= 8124
+# Extra flags for every swift build/test, e.g. SWIFT_FLAGS="--scratch-path /tmp/build".
+SWIFT_FLAGS ?=
+# Scratch paths of the sanitizer and fuzz builds, kept apart from the normal build.
+ASAN_PATH ?= .build-asan
+TSAN_PATH ?= .build-tsan
+FUZZ_PATH ?= .build-fuzz
+# Seconds each fuzz target runs under `make fuzz`.
+FUZZ_SECONDS ?= 60
+# The soak tests (their long versions run when SWIFT_NET_SOAK=1).
+SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps build release test echo bench bench-quick clean
+.PHONY: all deps build release test soak sanitize asan tsan fuzz echo bench bench-quick clean
 
 all: build
 
@@ -15,14 +26,40 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# Long soak runs, one test at a time so the process-wide figures are this test's own:
+# 100,000 connect-write-end cycles, 10,000 idle connections, 256 MiB to a slow reader.
+soak: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	SWIFT_NET_SOAK=1 $(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS) --filter '$(SOAK_FILTER)'
+
+# The whole suite under AddressSanitizer (with LeakSanitizer), then under ThreadSanitizer.
+sanitize: asan tsan
+
+asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path $(ASAN_PATH)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=1 \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path $(ASAN_PATH)
+
+tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_PATH)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		$(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_PATH)
+
+# Each libFuzzer target (Fuzz/, a package of its own) for FUZZ_SECONDS, then every input of the
+# grown corpora compared with node.
+fuzz: deps
+	FUZZ_PATH=$(FUZZ_PATH) FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT="$(SWIFT)" Fuzz/run.sh
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	SWIFT_NET_FUZZ_CORPUS=$(abspath $(FUZZ_PATH))/corpus $(SWIFT) test --skip-build $(SWIFT_FLAGS) --filter FuzzCorpusDifferentialTests
 
 # The echo server from Node's documentation, on PORT (default 8124).
 echo: release
@@ -37,4 +74,4 @@ bench-quick: deps
 	$(SWIFT) run -c release net-bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf .build
+	rm -rf .build $(ASAN_PATH) $(TSAN_PATH) $(FUZZ_PATH)

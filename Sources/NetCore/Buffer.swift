@@ -35,7 +35,8 @@ public struct Buffer: @unchecked Sendable {
     /// A buffer holding a copy of `bytes` (Node's `Buffer.from(array)`).
     public init<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         let array = ContiguousArray(bytes)
-        self.init(copying: array.withUnsafeBytes { $0 })
+        // Copy inside the closure: its pointer is only valid there.
+        self = array.withUnsafeBytes { Buffer(copying: $0) }
     }
 
     /// A buffer holding a copy of raw memory.

@@ -30,8 +30,9 @@ extension Server {
     }
 
     /// Starts listening as `options` say (Node's `server.listen(options, callback)`): a port wins
-    /// over a path. Throws `ERR_INVALID_ARG_VALUE` when neither is given or when an abstract
-    /// socket is asked to be readable or writable by all, besides what the other forms throw.
+    /// over a path. Throws `ERR_INVALID_ARG_VALUE` when neither is given, when the path is empty,
+    /// or when an abstract socket is asked to be readable or writable by all, besides what the
+    /// other forms throw.
     @discardableResult
     public func listen(_ options: ListenOptions, onListening: (() -> Void)? = nil) throws(NetError) -> Server {
         guard handle == nil else {
@@ -42,6 +43,10 @@ extension Server {
         let backlog = options.backlog > 0 ? options.backlog : 511
         if options.port == nil && options.path == nil {
             throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
+        }
+        if options.port == nil, options.path?.isEmpty == true {
+            // Node's `listen({ path: '' })`: an empty path is no path.
+            throw .invalidArgValue("options", "\(options)")
         }
         if let signal = options.signal {
             if signal.aborted {

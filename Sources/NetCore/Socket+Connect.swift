@@ -201,7 +201,7 @@ extension Socket {
         }
         cachePeer()
         if let nd = wantNoDelay { _ = h.setNoDelay(nd) }
-        if let (on, delay) = wantKeepAlive { _ = h.setKeepAlive(on, delaySeconds: UInt32(Swift.max(0, delay / 1000))) }
+        if let (on, delay) = wantKeepAlive { _ = h.setKeepAlive(on, delaySeconds: UInt32(clamping: Swift.max(0, delay / 1000))) }
         refreshTimeout()
         emit(.connect)
         emit(.ready)

@@ -21,7 +21,7 @@ extension Socket {
         let wish = (enable, initialDelay)
         if let current = wantKeepAlive, current == wish { return self }
         wantKeepAlive = wish
-        if let h = handle, !connecting { _ = h.setKeepAlive(enable, delaySeconds: UInt32(Swift.max(0, initialDelay / 1000))) }
+        if let h = handle, !connecting { _ = h.setKeepAlive(enable, delaySeconds: UInt32(clamping: Swift.max(0, initialDelay / 1000))) }
         return self
     }
 

@@ -164,6 +164,24 @@ import Foundation
         #expect(Buffer.alloc(3, fill: 7) == [7, 7, 7])
     }
 
+    // Regression (fuzz: FuzzStringDecoder, Fuzz/Corpus/FuzzStringDecoder/regression-buffer-
+    // sequence-uaf): Buffer(sequence) copied from a pointer that had escaped withUnsafeBytes,
+    // reading freed memory once optimisation ended the array's life early. A debug build keeps
+    // the array alive, so this passes there either way; the fuzz build (release +
+    // AddressSanitizer) replays the input on every `make fuzz`.
+    @Test func bufferFromASequenceCopiesTheBytes() {
+        let input: [UInt8] = [0x06, 0x02, 0x01, 0x01, 0x00, 0xFF, 0x10]
+        for start in 0...input.count {
+            let slice = input[start...]
+            let b = Buffer(slice)
+            #expect(Array(b) == Array(slice))
+            #expect(Buffer(slice.lazy.map { $0 }) == b)
+            #expect(Buffer(AnySequence(slice)) == b)
+        }
+        var d = StringDecoder(.hex)
+        #expect(d.write(Buffer(input[4...])) == "00ff10")
+    }
+
     // Differential: a few thousand seeded byte strings and strings, decoded and encoded with
     // every encoding by Buffer and by node; every answer must be the same.
     @Test(.enabled(if: NodeOracle.available, "node is not installed"))

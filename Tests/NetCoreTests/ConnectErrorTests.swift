@@ -126,5 +126,8 @@ import Net
             #expect(error.code == .ERR_INVALID_IP_ADDRESS)
             #expect(error.message == "Invalid IP address: foobar")
         }
+        loop.run()
+        #expect(loop.liveHandles == 0)
+        #expect(loop.liveEmitters == 0)
     }
 }

@@ -130,6 +130,9 @@ import Net
             #expect(error.code == .ERR_INVALID_ARG_VALUE)
             #expect(error.message == "The argument 'options' must have the property \"port\" or \"path\". Received { host: 'localhost' }")
         }
+        loop.run()
+        #expect(loop.liveHandles == 0)
+        #expect(loop.liveEmitters == 0)
     }
 
     // node: test/parallel/test-net-reuseport.js — two servers share a port with reusePort.
@@ -173,7 +176,14 @@ import Net
     /// Two loops on two threads both accept connections on one port.
     @Test func twoLoopsShareOnePort() throws {
         let group = EventLoopGroup(count: 2)
-        defer { group.shutdown() }
+        defer {
+            group.shutdown()
+            // Every server and accepted socket of the group closed and was released.
+            for loop in group.loops {
+                #expect(loop.liveHandles == 0)
+                #expect(loop.liveEmitters == 0)
+            }
+        }
         let perLoop = Mutex<[Int]>([0, 0])
         let ports = Mutex<Result<Int, NetError>?>(nil)
         let ready = DispatchSemaphore(value: 0)

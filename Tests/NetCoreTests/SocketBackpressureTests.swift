@@ -125,27 +125,33 @@ import Foundation
         #expect(drains == 1)
     }
 
-    // A slow reader behind pipe(): a producer sends 64 MiB as fast as the server accepts it;
-    // the server pipes that connection into a second one whose client reads a chunk, pauses,
-    // and resumes on a 1 ms timer. Everything arrives, in order, while the piping server's
-    // queues stay bounded: the destination's writableLength and the source's readableLength
-    // never exceed a few high-water marks, whatever the total.
+    // A slow reader behind pipe(): a producer sends 64 MiB (256 MiB under `make soak`) as fast
+    // as the server accepts it; the server pipes that connection into a second one whose client
+    // reads a chunk, pauses, and resumes on a 1 ms timer. Everything arrives, in order, while the
+    // piping server's queues stay bounded: the destination's writableLength and the source's
+    // readableLength never exceed a few high-water marks, whatever the total. Under `make soak`
+    // (nothing else in the process) resident memory may grow by at most 32 MiB meanwhile.
     @Test func pipeKeepsQueuesBoundedInFrontOfASlowReader() {
-        let total = 64 << 20
+        let total = Soak.size(short: 64 << 20, long: 256 << 20)
+        let rssBefore = ProcStats.residentKiB()
+        var rssPeak = rssBefore
         let block = Buffer(patternBytes(1 << 16))
         var received = 0
         var mismatch = false
         var maxWritable = 0
         var maxReadable = 0
         var mark = 0
-        withLoop(timeout: 15_000) { loop in
+        withLoop(timeout: Soak.enabled ? 120_000 : 15_000) { loop in
             let server = Server(loop: loop)
             var source: Socket?
             var destination: Socket?
             var sampler: NetCore.Timer?
+            var samples = 0
             func sample() {
                 if let d = destination { maxWritable = max(maxWritable, d.writableLength) }
                 if let s = source { maxReadable = max(maxReadable, s.readableLength) }
+                samples += 1
+                if samples % 256 == 0 { rssPeak = max(rssPeak, ProcStats.residentKiB()) }
             }
             server.on(.connection) { socket in
                 if source == nil {
@@ -193,7 +199,11 @@ import Foundation
                 producer.resume()
             }
         }
-        print("pipe to a slow reader: \(received) bytes, destination writableLength peaked at \(maxWritable), source readableLength at \(maxReadable)")
+        Soak.report("slow reader: \(received >> 20) MiB through pipe(); destination writableLength peaked at \(maxWritable), "
+            + "source readableLength at \(maxReadable); VmRSS \(rssBefore) KiB, peak \(rssPeak) KiB")
+        if Soak.enabled {
+            #expect(rssPeak - rssBefore <= 32 << 10, "VmRSS grew by \(rssPeak - rssBefore) KiB")
+        }
         #expect(received == total)
         #expect(!mismatch)
         #expect(mark == 65536)
