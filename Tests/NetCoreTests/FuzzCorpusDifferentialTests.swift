@@ -5,6 +5,7 @@
 // so that lone surrogates (node) and U+FFFD (Swift) compare equal, as they do on the wire.
 import Foundation
 import Testing
+import NetTestSupport
 @testable import NetCore
 
 /// The inputs of one fuzz target's corpus.

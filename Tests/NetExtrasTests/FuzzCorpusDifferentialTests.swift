@@ -6,6 +6,7 @@ import Foundation
 import NetCore
 @testable import NetExtras
 import Testing
+import NetTestSupport
 
 /// The inputs of one fuzz target's corpus.
 enum FuzzCorpus {
