@@ -34,7 +34,7 @@ public final class EventLoop: @unchecked Sendable {
     /// a test can tell that no retain cycle kept one alive.
     @exclusivity(unchecked) public internal(set) var liveEmitters = 0
     /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
-    let readSlab = ReadSlab()
+    let readSlab = ReadSlab.allocate()
     /// Pool of write requests, reused so a steady write stream allocates nothing.
     let writeRequests = WriteRequestPool()
 
@@ -141,6 +141,8 @@ public final class EventLoop: @unchecked Sendable {
         uv_run(uv, UV_RUN_DEFAULT)
         uv_loop_close(uv)
         uv.deallocate()
+        readSlab.deinitialize(count: 1)
+        readSlab.deallocate()
     }
 
     /// Closes every open handle through its owner, so each owner sees its close callback and is

@@ -9,22 +9,30 @@ internal import CUV
 /// retained small chunks share one slab instead of pinning 64 KiB each. When the free tail is too
 /// small, a slab handed out earlier that nobody holds any more is taken back; only when every
 /// recent slab is still held (say, by writes queued behind a slow peer) is a new one allocated.
-final class ReadSlab {
+struct ReadSlab {
     static let size = 64 * 1024
     /// A smaller free tail than this is not worth a read: take another slab instead.
     static let minimumRead = 8 * 1024
     /// How many earlier slabs are kept to be taken back once released.
     static let maxSpares = 8
 
-    @exclusivity(unchecked) private var storage = BufferStorage.make(ReadSlab.size)
-    @exclusivity(unchecked) private var used = 0
-    @exclusivity(unchecked) private var spares: [BufferStorage] = []
+    private var storage = BufferStorage.make(ReadSlab.size)
+    private var used = 0
+    private var spares: [BufferStorage] = []
 
     init() { spares.reserveCapacity(ReadSlab.maxSpares) }
 
+    /// The loop's slab lives at a fixed address, so handles reach it through a plain pointer:
+    /// no reference counting on the read path.
+    static func allocate() -> UnsafeMutablePointer<ReadSlab> {
+        let p = UnsafeMutablePointer<ReadSlab>.allocate(capacity: 1)
+        p.initialize(to: ReadSlab())
+        return p
+    }
+
     /// Memory for the next read.
     @inline(__always)
-    func next() -> (UnsafeMutableRawPointer, Int) {
+    mutating func next() -> (UnsafeMutableRawPointer, Int) {
         if isKnownUniquelyReferenced(&storage) {
             used = 0
         } else if ReadSlab.size - used < ReadSlab.minimumRead {
@@ -35,7 +43,7 @@ final class ReadSlab {
     }
 
     /// Parks the current slab (still held by someone) and continues in a free spare, or a new one.
-    private func switchSlab() {
+    private mutating func switchSlab() {
         for i in spares.indices where isKnownUniquelyReferenced(&spares[i]) {
             swap(&storage, &spares[i])
             used = 0
@@ -49,7 +57,7 @@ final class ReadSlab {
 
     /// The `count` bytes just read into the memory `next()` gave, as a buffer.
     @inline(__always)
-    func take(_ count: Int) -> Buffer {
+    mutating func take(_ count: Int) -> Buffer {
         let chunk = Buffer(storage: storage, offset: used, count: count)
         // Keep later reads 16-byte aligned.
         used = min(ReadSlab.size, used + ((count + 15) & ~15))

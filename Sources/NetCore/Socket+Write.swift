@@ -14,17 +14,22 @@ extension Socket {
     /// ended with `EPIPE`.
     @discardableResult
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
-        if let refusal = writeRefusal() {
+        if !acceptsWrites, let refusal = writeRefusal() {
             fail(write: callback, with: refusal)
             return false
         }
         return enqueue(data, callback: callback)
     }
 
+    /// The usual case, answered without building an error: open, not ended, and connected or
+    /// connecting.
+    @inline(__always)
+    private var acceptsWrites: Bool { !destroyed && !writableEnded && (handle != nil || connecting) }
+
     /// Writes a string in an encoding (Node's `socket.write(string, encoding, callback)`).
     @discardableResult
     public func write(_ string: String, encoding: BufferEncoding = .utf8, callback: ((NetError?) -> Void)? = nil) -> Bool {
-        if let refusal = writeRefusal() {
+        if !acceptsWrites, let refusal = writeRefusal() {
             fail(write: callback, with: refusal)
             return false
         }
@@ -99,8 +104,6 @@ extension Socket {
     /// write fails with `EPIPE`, even after the socket is destroyed: Node swaps `write` for
     /// `writeAfterFIN`, which answers before the stream's own destroyed check.
     private func writeRefusal() -> NetError? {
-        // The usual case, answered without building an error.
-        if !destroyed && !writableEnded && (handle != nil || connecting) { return nil }
         if writableEnded && peerEnded {
             var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
             e.errno = nil

@@ -11,7 +11,12 @@ final class StreamHandle: Handle {
     enum Kind { case tcp, pipe }
     let kind: Kind
     /// The socket this handle carries; set while it is open.
-    @exclusivity(unchecked) var socket: Socket?
+    @exclusivity(unchecked) var socket: Socket? { didSet { socketRef = socket.map { Unmanaged.passUnretained($0) } } }
+    /// The same socket, for the read path: valid exactly while `socket` holds it, and borrowed
+    /// there without retaining it.
+    @exclusivity(unchecked) var socketRef: Unmanaged<Socket>?
+    /// The loop's read slab (the loop outlives its handles).
+    let slab: UnsafeMutablePointer<ReadSlab>
     /// The server listening on this handle; set while it is open.
     @exclusivity(unchecked) var server: Server?
     @exclusivity(unchecked) private(set) var reading = false
@@ -20,6 +25,7 @@ final class StreamHandle: Handle {
 
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind
+        self.slab = loop.readSlab
         super.init(loop: loop, size: StreamHandle.handleSize + MemoryLayout<uv_shutdown_t>.size)
     }
 
@@ -133,31 +139,45 @@ final class StreamHandle: Handle {
     }
 }
 
-/// libuv asks for read memory: hand out the free tail of the loop's slab.
+/// libuv asks for read memory. Every stream handle's `data` is its `StreamHandle`, which the loop
+/// keeps alive while the handle is open; the callbacks borrow it (and its socket) without
+/// retaining either, since this is the hottest path of all.
 private let streamAlloc: uv_alloc_cb = { h, _, buf in
-    Handle.withOwner(h, as: StreamHandle.self) { owner in
-        if owner.usesOnread, let memory = owner.socket?.onreadMemory() {
-            buf!.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
-            return
-        }
-        let (base, size) = owner.loop.readSlab.next()
-        buf!.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
-    }
+    guard let data = uv_handle_get_data(h) else { return }
+    Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.allocate(buf!) }
 }
 
 /// libuv delivers a read: bytes, end of stream, or an error.
 private let streamRead: uv_read_cb = { s, nread, _ in
-    Handle.withOwner(s, as: StreamHandle.self) { owner in
-        guard let socket = owner.socket else { return }
-        if nread > 0 {
-            if owner.usesOnread, let state = socket.onread {
-                socket.onReadInto(state, count: nread)
-            } else {
-                socket.onRead(owner.loop.readSlab.take(nread))
-            }
-        } else if nread < 0 {
-            socket.onReadError(Int32(nread))
+    guard let s, let data = uv_handle_get_data(cuv_handle(s)) else { return }
+    Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.didRead(nread) }
+}
+
+extension StreamHandle {
+    @inline(__always)
+    fileprivate func allocate(_ buf: UnsafeMutablePointer<uv_buf_t>) {
+        if usesOnread, let memory = socket?.onreadMemory() {
+            buf.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
+            return
         }
-        owner.loop.drainTicks()
+        let (base, size) = slab.pointee.next()
+        buf.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
+    }
+
+    @inline(__always)
+    fileprivate func didRead(_ nread: Int) {
+        guard let ref = socketRef else { return }
+        ref._withUnsafeGuaranteedRef { socket in
+            if nread > 0 {
+                if usesOnread, let state = socket.onread {
+                    socket.onReadInto(state, count: nread)
+                } else {
+                    socket.onRead(slab.pointee.take(nread))
+                }
+            } else if nread < 0 {
+                socket.onReadError(Int32(nread))
+            }
+            socket.loop.drainTicks()
+        }
     }
 }
