@@ -199,7 +199,6 @@ extension Socket {
             destroy(failure())
             return
         }
-        cachePeer()
         if let nd = wantNoDelay { _ = h.setNoDelay(nd) }
         if let (on, delay) = wantKeepAlive { _ = h.setKeepAlive(on, delaySeconds: UInt32(clamping: Swift.max(0, delay / 1000))) }
         refreshTimeout()

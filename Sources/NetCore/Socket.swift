@@ -95,7 +95,6 @@ public final class Socket: EventEmitter {
         self.init(options, loop: server.loop)
         self.server = server
         adopt(handle)
-        cachePeer()
     }
 
     /// Takes ownership of a connected handle.
@@ -172,6 +171,8 @@ public final class Socket: EventEmitter {
     /// The local address, family and port (Node's `socket.address()`); `nil` when not connected.
     public func address() -> AddressInfo? { local }
 
+    /// The peer's address, read from the kernel on first use while connected and kept, so it
+    /// stays readable in `'close'` (as Node caches `_peername`); never read, it costs nothing.
     var peer: AddressInfo? {
         if cachedPeer == nil, !connecting { cachePeer() }
         return cachedPeer
