@@ -121,6 +121,7 @@ public final class EventLoop: @unchecked Sendable {
             case .resume(let socket): socket.resumeTick()
             case .drain(let socket): socket.drainTick()
             case .end(let socket): if !socket.destroyed { socket.end() }
+            case .finish(let socket): socket.finishWritable()
             }
         }
         drainingTicks = false
@@ -180,4 +181,5 @@ enum Tick {
     case resume(Socket)
     case drain(Socket)
     case end(Socket)
+    case finish(Socket)
 }

@@ -233,6 +233,12 @@ extension Socket {
               writeQueue.isEmpty, inFlight == nil
         else { return }
         shutdownStarted = true
+        if readableEnded {
+            // The peer has ended too, so the socket closes as soon as this side finishes, and
+            // closing sends the FIN: no separate shutdown round trip (the peer sees the same).
+            loop.nextTick(.finish(self))
+            return
+        }
         let r = h.shutdown()
         if r < 0 && r != Int32(UV_ENOTCONN.rawValue) {
             destroy(.errno(r, syscall: "shutdown"))
