@@ -134,7 +134,7 @@ extension Socket {
         }
         bytesWrittenCount += data.count
         queuedBytes += data.count
-        writeQueue.append(WriteChunk(buffer: data, callback: callback))
+        appendChunk(data, callback: callback, size: data.count)
         let ok = queuedBytes < writableHighWaterMark
         if !ok { needDrain = true }
         if timeoutMs > 0 { refreshTimeout() }
@@ -165,11 +165,21 @@ extension Socket {
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
         queuedBytes += bytes.count
-        writeQueue.append(WriteChunk(buffer: rest, callback: callback, size: bytes.count))
+        appendChunk(rest, callback: callback, size: bytes.count)
         let queuedOK = queuedBytes < writableHighWaterMark && ok
         if !queuedOK { needDrain = true }
         flushWrites()
         return queuedOK
+    }
+
+    /// Queues `buffer`, cut into pieces libuv can take (a `uv_buf_t` holds at most 4 GiB); the
+    /// last piece carries the callback and whatever of `size` the others do not.
+    private func appendChunk(_ buffer: Buffer, callback: ((NetError?) -> Void)?, size: Int) {
+        if buffer.count <= WriteChunk.maxBytes {
+            writeQueue.append(WriteChunk(buffer: buffer, callback: callback, size: size))
+        } else {
+            writeQueue.append(contentsOf: WriteChunk.pieces(of: buffer, callback: callback, size: size))
+        }
     }
 
     /// Sends queued chunks as one `uv_write` when connected, uncorked and nothing is in flight.

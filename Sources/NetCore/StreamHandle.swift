@@ -71,7 +71,8 @@ final class StreamHandle: Handle {
     func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard bytes.count > 0 else { return 0 }
         var buf = uv_buf_init(
-            UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
+            UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
+            UInt32(Swift.min(bytes.count, WriteChunk.maxBytes)))
         let r = uv_try_write(stream, &buf, 1)
         if r == UV_EAGAIN.rawValue { return 0 }
         return Int(r)

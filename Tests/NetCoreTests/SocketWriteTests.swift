@@ -291,3 +291,18 @@ import Testing
         #expect(log.entries == ["callback ERR_STREAM_DESTROYED", "close false"])
     }
 }
+
+/// Writes larger than one `uv_buf_t` can describe are cut into pieces.
+@Suite struct WriteSplitTests {
+    @Test func oversizedWritesAreCutWithTheCallbackOnTheLastPiece() {
+        let data = Buffer(patternBytes(10))
+        var called = 0
+        let pieces = WriteChunk.pieces(of: data, callback: { _ in called += 1 }, size: 12, maxBytes: 4)
+        #expect(pieces.map(\.buffer.count) == [4, 4, 2])
+        #expect(pieces.map { $0.callback == nil } == [true, true, false])
+        #expect(pieces.map(\.size) == [4, 4, 4])
+        #expect(Buffer.concat(pieces.map(\.buffer)) == data)
+        pieces.last?.callback?(nil)
+        #expect(called == 1)
+    }
+}
