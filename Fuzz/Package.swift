@@ -8,11 +8,12 @@ let package = Package(
     name: "swift-net-fuzz",
     dependencies: [.package(name: "swift-net", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzIsIP", dependencies: [.product(name: "NetExtras", package: "swift-net")]),
-        .executableTarget(name: "FuzzSocketAddress", dependencies: [.product(name: "NetExtras", package: "swift-net")]),
-        .executableTarget(name: "FuzzBlockList", dependencies: [.product(name: "NetExtras", package: "swift-net")]),
-        .executableTarget(name: "FuzzBufferDecode", dependencies: [.product(name: "NetCore", package: "swift-net")]),
-        .executableTarget(name: "FuzzStringDecoder", dependencies: [.product(name: "NetCore", package: "swift-net")]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzIsIP", dependencies: ["FuzzSupport", .product(name: "NetExtras", package: "swift-net")]),
+        .executableTarget(name: "FuzzSocketAddress", dependencies: ["FuzzSupport", .product(name: "NetExtras", package: "swift-net")]),
+        .executableTarget(name: "FuzzBlockList", dependencies: ["FuzzSupport", .product(name: "NetExtras", package: "swift-net")]),
+        .executableTarget(name: "FuzzBufferDecode", dependencies: ["FuzzSupport", .product(name: "NetCore", package: "swift-net")]),
+        .executableTarget(name: "FuzzStringDecoder", dependencies: ["FuzzSupport", .product(name: "NetCore", package: "swift-net")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,30 +8,6 @@ import Testing
 import NetTestSupport
 @testable import NetCore
 
-/// The inputs of one fuzz target's corpus.
-enum FuzzCorpus {
-    static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus")
-
-    /// Every input of `target`: the seeds and, with `SWIFT_NET_FUZZ_CORPUS`, the grown corpus.
-    static func inputs(_ target: String, limit: Int = 50_000) -> [[UInt8]] {
-        var dirs = [seeds.appendingPathComponent(target)]
-        if let grown = ProcessInfo.processInfo.environment["SWIFT_NET_FUZZ_CORPUS"] {
-            dirs.append(URL(fileURLWithPath: grown).appendingPathComponent(target))
-        }
-        var out: [[UInt8]] = []
-        for dir in dirs {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
-            for name in names where out.count < limit {
-                if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) {
-                    out.append([UInt8](data))
-                }
-            }
-        }
-        return out
-    }
-}
-
 @Suite struct FuzzCorpusDifferentialTests {
     static func hex(_ bytes: [UInt8]) -> String { Buffer(bytes).toString(.hex) }
     static func utf8Hex(_ text: String) -> String { Buffer(text).toString(.hex) }

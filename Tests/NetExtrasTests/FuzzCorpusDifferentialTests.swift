@@ -8,40 +8,10 @@ import NetCore
 import Testing
 import NetTestSupport
 
-/// The inputs of one fuzz target's corpus.
-enum FuzzCorpus {
-    /// The corpus root: `SWIFT_NET_FUZZ_CORPUS`, else the seeds in `Fuzz/Corpus`.
-    static var root: URL {
-        if let dir = ProcessInfo.processInfo.environment["SWIFT_NET_FUZZ_CORPUS"] {
-            return URL(fileURLWithPath: dir)
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus")
-    }
-
-    /// Every input of `target` (both the seeds and, when set, the grown corpus), at most `limit`.
-    static func inputs(_ target: String, limit: Int = 50_000) -> [[UInt8]] {
-        var dirs = [root.appendingPathComponent(target)]
-        let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus/\(target)")
-        if seeds.path != dirs[0].path { dirs.append(seeds) }
-        var out: [[UInt8]] = []
-        for dir in dirs {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
-            for name in names where out.count < limit {
-                if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) {
-                    out.append([UInt8](data))
-                }
-            }
-        }
-        return out
-    }
-}
-
 @Suite struct FuzzCorpusDifferentialTests {
     @Test func isIPCorpusAgreesWithNode() throws {
         let inputs = FuzzCorpus.inputs("FuzzIsIP").map { String(decoding: $0, as: UTF8.self) }
-        try #require(!inputs.isEmpty, "no corpus at \(FuzzCorpus.root.path)")
+        try #require(!inputs.isEmpty, "no corpus at \(FuzzCorpus.seeds.path)")
         let script = """
             const net = require('net');
             const inputs = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
@@ -61,33 +31,8 @@ enum FuzzCorpus {
 
     @Test func socketAddressParseCorpusAgreesWithNode() throws {
         let inputs = FuzzCorpus.inputs("FuzzSocketAddress").map { String(decoding: $0, as: UTF8.self) }
-        try #require(!inputs.isEmpty, "no corpus at \(FuzzCorpus.root.path)")
-        // Node 23.4's SocketAddress.parse on node 20's URL parser (as in DifferentialTests).
-        let script = """
-            const { SocketAddress } = require('net');
-            const inputs = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
-            function parse(input) {
-              try {
-                const url = new URL('http://' + input);
-                const host = url.hostname;
-                const port = url.port !== '' ? Number(url.port)
-                  : (new URL('https://' + input).port === '80' ? 80 : 0);
-                const a = host.startsWith('[') && host.endsWith(']')
-                  ? new SocketAddress({ address: host.slice(1, -1), port, family: 'ipv6' })
-                  : new SocketAddress({ address: host, port });
-                return [a.address, a.port, a.family];
-              } catch { return null; }
-            }
-            process.stdout.write(JSON.stringify(inputs.map(parse)));
-            """
-        let answers = try #require(try NodeOracle.run(script: script, input: inputs) as? [Any])
-        try #require(answers.count == inputs.count)
-        var mismatches: [String] = []
-        for (input, node) in zip(inputs, answers) {
-            let theirs = (node as? [Any]).map { "\($0[0]) \($0[1]) \($0[2])" } ?? "nil"
-            let ours = SocketAddress.parse(input).map { "\($0.address) \($0.port) \($0.family)" } ?? "nil"
-            if ours != theirs { mismatches.append("\(input.debugDescription): node \(theirs), ours \(ours)") }
-        }
+        try #require(!inputs.isEmpty, "no corpus at \(FuzzCorpus.seeds.path)")
+        let (mismatches, _) = try ParseOracle.compare(inputs)
         print("fuzz corpus: FuzzSocketAddress \(inputs.count) inputs compared with node, \(mismatches.count) differ")
         NodeOracle.report(mismatches, of: inputs.count, "SocketAddress.parse corpus")
     }
@@ -120,7 +65,7 @@ enum FuzzCorpus {
 
     @Test func blockListCorpusAgreesWithNode() throws {
         let programs = FuzzCorpus.inputs("FuzzBlockList").map(Op.parse)
-        try #require(!programs.isEmpty, "no corpus at \(FuzzCorpus.root.path)")
+        try #require(!programs.isEmpty, "no corpus at \(FuzzCorpus.seeds.path)")
         let script = """
             const { BlockList } = require('net');
             const programs = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
