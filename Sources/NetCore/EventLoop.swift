@@ -122,6 +122,7 @@ public final class EventLoop: @unchecked Sendable {
             case .drain(let socket): socket.drainTick()
             case .end(let socket): if !socket.destroyed { socket.end() }
             case .finish(let socket): socket.finishWritable()
+            case .stopReading(let socket): socket.stopReadingTick()
             }
         }
         drainingTicks = false
@@ -182,4 +183,5 @@ enum Tick {
     case drain(Socket)
     case end(Socket)
     case finish(Socket)
+    case stopReading(Socket)
 }

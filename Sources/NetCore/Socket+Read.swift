@@ -4,11 +4,23 @@ internal import CUV
 extension Socket {
     /// Stops the flow of `'data'` events; reading from the kernel stops too, so the peer is slowed
     /// down instead of memory growing (Node's `pause()`). Returns the socket.
+    ///
+    /// The read stops once the current callback's ticks have run, so a `pause()` answered by a
+    /// `resume()` at once (a pipe whose destination drains right away) costs no system call.
     @discardableResult
     public func pause() -> Socket {
         flowing = false
-        handle?.readStop()
+        if let h = handle, h.reading, !stopReadScheduled {
+            stopReadScheduled = true
+            loop.nextTick(.stopReading(self))
+        }
         return self
+    }
+
+    /// The tick `pause()` queued: stop reading if the socket is still paused.
+    func stopReadingTick() {
+        stopReadScheduled = false
+        if flowing == false { handle?.readStop() }
     }
 
     /// Starts or restarts the flow of `'data'` events (Node's `resume()`). Buffered data is

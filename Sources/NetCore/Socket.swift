@@ -33,6 +33,7 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var eofReceived = false
     @exclusivity(unchecked) var endScheduled = false
     @exclusivity(unchecked) var resumeScheduled = false
+    @exclusivity(unchecked) var stopReadScheduled = false
     /// Whether `'end'` has been emitted (Node's `readableEnded`).
     @exclusivity(unchecked) public internal(set) var readableEnded = false
     /// The readable high-water mark in bytes.
