@@ -35,13 +35,14 @@ import Net
     // node: test/parallel/test-net-server-nodelay.js and test-net-server-keepalive.js — the
     // options reach the accepted socket's descriptor.
     @Test func noDelayAndKeepAliveAreAppliedAtAccept() throws {
-        var seen: (nodelay: Int32, keepalive: Int32, idle: Int32)?
+        var seen: (nodelay: Int32, keepalive: Int32, idle: Int32, count: Int32, interval: Int32)?
         withLoop { loop in
             let options = ServerOptions(noDelay: true, keepAlive: true, keepAliveInitialDelay: 7000)
             let server = Net.createServer(options, loop: loop) { socket in
                 if let fd = socket.fileDescriptor {
                     seen = (sockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY), sockopt(fd, SOL_SOCKET, SO_KEEPALIVE),
-                            sockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE))
+                            sockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE),
+                            sockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT), sockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL))
                 }
                 socket.end()
             }
@@ -54,6 +55,9 @@ import Net
         #expect(seen?.nodelay == 1)
         #expect(seen?.keepalive == 1)
         #expect(seen?.idle == 7)
+        // Node's probes: ten of them, a second apart.
+        #expect(seen?.count == 10)
+        #expect(seen?.interval == 1)
     }
 
     // node: test/parallel/test-net-server-unref.js, test-net-server-unref-persistent.js —
@@ -90,6 +94,20 @@ import Net
             server.close()
         }
         #expect(log.entries == ["close bound=false"])
+    }
+
+    // node: test/parallel/test-net-listen-exclusive-random-ports.js — `exclusive` is accepted
+    // (there is no cluster to share with) and the server listens as usual.
+    @Test func exclusiveIsAccepted() throws {
+        var port: Int?
+        withLoop { loop in
+            let server = Server(loop: loop)
+            _ = try? server.listen(ListenOptions(port: 0, host: "127.0.0.1", exclusive: true)) {
+                port = server.address()?.port
+                server.close()
+            }
+        }
+        #expect((port ?? 0) > 0)
     }
 
     // node: test/sequential/test-net-server-address.js
