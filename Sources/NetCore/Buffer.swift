@@ -197,8 +197,6 @@ final class BufferStorage: ManagedBuffer<Int, UInt8> {
         unsafeDowncast(BufferStorage.create(minimumCapacity: Swift.max(capacity, 1)) { _ in capacity }, to: BufferStorage.self)
     }
 
-    /// The capacity in bytes.
-    var byteCapacity: Int { header }
 
     /// Calls `body` with the start of the bytes.
     @inline(__always)

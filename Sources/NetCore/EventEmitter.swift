@@ -110,14 +110,20 @@ public struct ListenerToken {
 }
 
 /// One listener: the closure and whether it runs once.
-final class ListenerBox<P> {
-    let call: (P) -> Void
+class AnyListenerBox {
+    /// Whether the listener runs once.
     let once: Bool
     /// Set when a once-listener is taken out to run, so an emit already holding it skips it.
     @exclusivity(unchecked) var fired = false
+    init(once: Bool) { self.once = once }
+}
+
+/// A listener with its payload type.
+final class ListenerBox<P>: AnyListenerBox {
+    let call: (P) -> Void
     init(_ call: @escaping (P) -> Void, once: Bool) {
         self.call = call
-        self.once = once
+        super.init(once: once)
     }
 }
 
@@ -164,7 +170,7 @@ public final class ListenerTable {
 
     func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {
         guard let i = index(name, type), let j = entries[i].boxes.firstIndex(where: { $0 === box }) else { return }
-        if (box as? OnceFlag)?.isOnce ?? false { entries[i].onceCount -= 1 }
+        if unsafeDowncast(box, to: AnyListenerBox.self).once { entries[i].onceCount -= 1 }
         entries[i].boxes.remove(at: j)
         if entries[i].boxes.isEmpty { entries.remove(at: i) }
     }
@@ -211,10 +217,6 @@ public final class ListenerTable {
         return true
     }
 }
-
-/// Lets the table see whether a box of any payload type is a once-listener.
-protocol OnceFlag: AnyObject { var isOnce: Bool { get } }
-extension ListenerBox: OnceFlag { var isOnce: Bool { once } }
 
 /// Hears about listeners added to a `ListenerTable`.
 protocol ListenerObserver: AnyObject {
