@@ -105,10 +105,10 @@ public final class EventLoop: @unchecked Sendable {
         ticks.append(.call(body))
     }
 
-    /// Queues a socket's own deferred step, without allocating a closure (the data path uses
-    /// these on every pause/resume cycle).
-    func nextTick(_ tick: Tick) {
-        ticks.append(tick)
+    /// Queues one of `target`'s own deferred steps, without allocating a closure (the data path
+    /// uses these on every pause/resume cycle).
+    func nextTick(_ target: any TickTarget, _ step: UInt8) {
+        ticks.append(.step(target, step))
     }
 
     /// Runs every queued tick, including ticks queued by ticks. Called after each libuv callback.
@@ -118,11 +118,7 @@ public final class EventLoop: @unchecked Sendable {
         while let tick = ticks.popFirst() {
             switch tick {
             case .call(let body): body()
-            case .resume(let socket): socket.resumeTick()
-            case .drain(let socket): socket.drainTick()
-            case .end(let socket): if !socket.destroyed { socket.end() }
-            case .finish(let socket): socket.finishWritable()
-            case .stopReading(let socket): socket.stopReadingTick()
+            case .step(let target, let step): target.runTick(step)
             }
         }
         drainingTicks = false
@@ -176,12 +172,15 @@ public final class EventLoop: @unchecked Sendable {
     }
 }
 
-/// One queued tick: a closure, or a socket step that needs none.
+/// One queued tick: a closure, or an owner's own step that needs none.
 enum Tick {
     case call(() -> Void)
-    case resume(Socket)
-    case drain(Socket)
-    case end(Socket)
-    case finish(Socket)
-    case stopReading(Socket)
+    case step(any TickTarget, UInt8)
+}
+
+/// An object with deferred steps of its own, queued with `nextTick(_:_:)` by number so that
+/// queuing one allocates nothing.
+protocol TickTarget: AnyObject {
+    /// Runs the step queued as `step`.
+    func runTick(_ step: UInt8)
 }

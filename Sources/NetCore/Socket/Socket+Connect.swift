@@ -64,9 +64,8 @@ extension Socket {
     /// `Socket(fd:)` over a Unix socket that is not connected yet connects that descriptor.
     @discardableResult
     public func connect(path: String, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
-        if let h = handle, h.kind == .pipe, !connecting, !destroyed, !h.pipeHasPeer {
+        if let h = handle, h.kind == .pipe, !h.pipeHasPeer, state.connectStartedOnOwnHandle() {
             if let onConnect { once(.connect, onConnect) }
-            connecting = true
             refreshTimeout()
             connectPipe(h, path: path)
             return self
@@ -74,7 +73,7 @@ extension Socket {
         guard prepareConnect(onConnect: onConnect) else { return self }
         let (h, r) = StreamHandle.pipe(loop: loop)
         guard let h else {
-            connecting = false
+            state.connectAbandoned()
             destroy(.withHostPort(r, syscall: "connect", address: path, port: nil))
             return self
         }
@@ -92,38 +91,21 @@ extension Socket {
     /// The common start of every connect; false when the socket is already connecting or
     /// connected (then nothing happens, as in Node).
     private func prepareConnect(onConnect: (() -> Void)?) -> Bool {
-        if connecting || (handle != nil && !destroyed) { return false }
-        if destroyed { reviveForReconnect() }
+        if state.isDestroyed { reviveForReconnect() }
+        guard state.connectStarted() else { return false }
         if let onConnect { once(.connect, onConnect) }
-        connecting = true
         refreshTimeout()
         return true
     }
 
-    /// Resets a destroyed socket so it can connect again, as Node's `_undestroy`.
+    /// Resets a destroyed socket so it can connect again, as Node's `_undestroy`: a fresh stream
+    /// state, no handle, no cached peer, no attempts.
     func reviveForReconnect() {
-        destroyed = false
-        errored = false
+        state = state.revived()
         handle = nil
         cachedPeer = nil
         attemptedAddresses = nil
         connectAbort = nil
-        // `flowing` survives, as in Node: a socket that was flowing keeps flowing.
-        readBuffer.removeAll()
-        readBufferLength = 0
-        eofReceived = false
-        endScheduled = false
-        readableEnded = false
-        bytesReadCount = 0
-        writeQueue.removeAll()
-        queuedBytes = 0
-        needDrain = false
-        shutdownStarted = false
-        writableEnded = false
-        writableFinished = false
-        endCallbacks.removeAll()
-        peerEnded = false
-        bytesWrittenCount = 0
     }
 
     private func lookupAndConnect(host: String, options: SocketConnectOptions) {
@@ -194,7 +176,7 @@ extension Socket {
     /// and flush the writes queued meanwhile.
     func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
         guard h === handle, !destroyed else { return }
-        connecting = false
+        state.opened()
         if status < 0 {
             destroy(failure())
             return
@@ -207,6 +189,6 @@ extension Socket {
         guard !destroyed else { return }
         startReadingIfWanted()
         flushWrites()
-        if writableEnded { maybeShutdown() }
+        maybeShutdown()
     }
 }

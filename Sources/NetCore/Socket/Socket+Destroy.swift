@@ -38,11 +38,8 @@ extension Socket {
     }
 
     private func tearDown(_ error: NetError?, reset: Bool) {
-        guard !destroyed else { return }
-        destroyed = true
-        let wasConnecting = connecting
-        connecting = false
-        if error != nil { errored = true }
+        guard let teardown = state.destroy(errored: error != nil) else { return }
+        let wasConnecting = teardown.wasConnecting
         if let abort = connectAbort {
             connectAbort = nil
             abort()
@@ -50,7 +47,7 @@ extension Socket {
         timeoutTimer?.stop()
         // Writes queued while connecting fail after 'close' (see `emitClose`); those behind a
         // write in flight fail once it is called back (`afterWrite`).
-        if !wasConnecting && inFlight == nil && !writeQueue.isEmpty {
+        if teardown.failQueuedWrites {
             loop.nextTick { [self] in failQueuedWrites() }
         }
         server?.connectionEnded()
@@ -77,25 +74,25 @@ extension Socket {
     /// Calls back every write still queued with `ERR_STREAM_DESTROYED`, as Node's Writable does
     /// for the writes buffered behind a destroyed stream.
     func failQueuedWrites() {
-        while let chunk = writeQueue.popFirst() {
-            queuedBytes -= chunk.size
+        for chunk in state.takeQueuedWrites() {
             chunk.callback?(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed"))
         }
     }
 
     /// The handle finished closing.
     func handleClosed(_ h: StreamHandle) {
-        if h === handle { handle = nil }
-        emitClose(hadError: errored)
+        if h === handle {
+            handle = nil
+            state.handleClosed()
+        }
+        emitClose(hadError: state.isErrored)
     }
 
     /// Emits `'close'`. Writes still queued now were made while connecting: as in Node, where
     /// each such write waits on a `'close'` listener, their callbacks run after `'close'`, all
     /// with `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`.
     private func emitClose(hadError: Bool) {
-        let stranded = writeQueue
-        writeQueue.removeAll()
-        queuedBytes = 0
+        let stranded = state.takeQueuedWrites()
         emit(.close, CloseEvent(hadError: hadError))
         if !stranded.isEmpty {
             let error = NetError(
@@ -103,9 +100,9 @@ extension Socket {
             for chunk in stranded { chunk.callback?(error) }
         }
         // A 'close' listener may have connected again; otherwise this socket is done.
-        if destroyed && handle == nil && !connecting {
+        if state.isFinal && handle == nil {
             removeAllListeners()
-            endCallbacks.removeAll()
+            state.dropEndCallbacks()
             unlinkAllPipes()
             server = nil
         }

@@ -58,11 +58,11 @@ extension Socket {
     func onreadMemory() -> UnsafeMutableRawBufferPointer? { onread?.current }
 
     /// A read landed in the `onread` memory.
-    func onReadInto(_ state: OnReadState, count: Int) {
-        bytesReadCount += count
+    func onReadInto(_ onread: OnReadState, count: Int) {
+        state.receivedInPlace(count)
         if timeoutMs > 0 { refreshTimeout() }
-        let keepReading = state.callback(count, state.current)
-        if let make = state.factory { state.current = make() }
+        let keepReading = onread.callback(count, onread.current)
+        if let make = onread.factory { onread.current = make() }
         if !keepReading { pause() }
     }
 }

@@ -14,7 +14,7 @@ extension Socket {
     public func pipe(_ destination: Socket, end: Bool = true) -> Socket {
         pipeTargets.add(destination, flag: end)
         destination.pipeSources.add(self, flag: false)
-        if destination.writableNeedDrain { pause() } else if flowing != true { resume() }
+        if destination.writableNeedDrain { pause() } else if state.flow != .flowing { resume() }
         return destination
     }
 

@@ -32,16 +32,11 @@ extension Socket {
     /// The timer ran out: emit `'timeout'`, unless a write in flight has progressed since the last
     /// check (libuv's queue shrank), in which case wait another period (Node's `_onTimeout`).
     private func onTimeout() {
-        guard !destroyed else { return }
-        if inFlight != nil, let h = handle {
-            let size = h.writeQueueSize
-            if size != lastTimeoutQueueSize {
-                lastTimeoutQueueSize = size
-                refreshTimeout()
-                return
-            }
+        switch state.timeoutFired(kernelQueueSize: handle?.writeQueueSize) {
+        case .nothing: break
+        case .wait: refreshTimeout()
+        case .emit: emit(.timeout)
         }
-        emit(.timeout)
     }
 
     /// Restarts the idle countdown after activity.

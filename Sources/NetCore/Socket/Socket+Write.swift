@@ -1,7 +1,8 @@
 internal import CUV
 
-/// The writable side: try-write first, queue only the rest, batch queued chunks into one
-/// `uv_write`, `'drain'` at the high-water mark, `end()` → FIN → `'finish'`.
+/// The writable side's driver: try-write first, queue only the rest, batch queued chunks into one
+/// `uv_write`, `'drain'` at the high-water mark, `end()` → FIN → `'finish'`. The rules are
+/// `StreamState`'s (`Stream/StreamState+Writable.swift`); this file performs its answers.
 extension Socket {
     /// Writes bytes (Node's `socket.write(buffer, callback)`).
     ///
@@ -14,26 +15,21 @@ extension Socket {
     /// ended with `EPIPE`.
     @discardableResult
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
-        if !acceptsWrites, let refusal = writeRefusal() {
+        if !state.acceptsWrites, let refusal = state.writeRefusal {
             fail(write: callback, with: refusal)
             return false
         }
         return enqueue(data, callback: callback)
     }
 
-    /// The usual case, answered without building an error: open, not ended, and connected or
-    /// connecting.
-    @inline(__always)
-    private var acceptsWrites: Bool { !destroyed && !writableEnded && (handle != nil || connecting) }
-
     /// Writes a string in an encoding (Node's `socket.write(string, encoding, callback)`).
     @discardableResult
     public func write(_ string: String, encoding: BufferEncoding = .utf8, callback: ((NetError?) -> Void)? = nil) -> Bool {
-        if !acceptsWrites, let refusal = writeRefusal() {
+        if !state.acceptsWrites, let refusal = state.writeRefusal {
             fail(write: callback, with: refusal)
             return false
         }
-        if encoding == .utf8, canWriteNow {
+        if encoding == .utf8, state.canWriteNow {
             // Try the string's own UTF-8 bytes first; copy only what the kernel did not take.
             var s = string
             return s.withUTF8 { bytes in
@@ -51,17 +47,15 @@ extension Socket {
 
     /// Holds writes in memory until `uncork()`, so they go out together (Node's `cork()`).
     /// Calls nest: as many `uncork()` calls as `cork()` calls release them.
-    public func cork() { corkCount += 1 }
+    public func cork() { state.cork() }
 
     /// Releases one `cork()`; the last one flushes the held writes as one batch.
     public func uncork() {
-        guard corkCount > 0 else { return }
-        corkCount -= 1
-        if corkCount == 0 { flushWrites() }
+        if state.uncork() { flushWrites() }
     }
 
     /// Node's `writableCorked`: how many `uncork()` calls are needed to flush.
-    public var writableCorked: Int { corkCount }
+    public var writableCorked: Int { state.corked }
 
     /// Ends the writable side after queued writes, optionally writing `data` first; the peer sees
     /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`, before
@@ -69,20 +63,15 @@ extension Socket {
     /// Returns the socket.
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
-        if let data, writeRefusal() == nil { _ = enqueue(data, callback: nil) }
-        if let callback {
-            if writableFinished { loop.nextTick(callback) } else { endCallbacks.append(callback) }
+        if let data, state.writeRefusal == nil { _ = enqueue(data, callback: nil) }
+        if let callback, state.addEndCallback(callback) { loop.nextTick(callback) }
+        switch state.end() {
+        case .nothing: break
+        case .finishNextTick: loop.nextTick { [self] in finishWritable() }
+        case .flushThenShutdown:
+            flushWrites()
+            maybeShutdown()
         }
-        guard !writableEnded, !destroyed else { return self }
-        writableEnded = true
-        corkCount = 0
-        if handle == nil && !connecting {
-            // Never connected: finish at once (Node's `_final` without a handle).
-            loop.nextTick { [self] in finishWritable() }
-            return self
-        }
-        flushWrites()
-        maybeShutdown()
         return self
     }
 
@@ -94,33 +83,6 @@ extension Socket {
 
     // MARK: Internals
 
-    private var canWriteNow: Bool {
-        handle != nil && !connecting && corkCount == 0 && writeQueue.isEmpty && inFlight == nil
-    }
-
-    /// Why a write cannot be accepted, if it cannot.
-    ///
-    /// Once the peer has ended a socket that is not half-open and our side has ended too, every
-    /// write fails with `EPIPE`, even after the socket is destroyed: Node swaps `write` for
-    /// `writeAfterFIN`, which answers before the stream's own destroyed check.
-    private func writeRefusal() -> NetError? {
-        if writableEnded && peerEnded {
-            var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
-            e.errno = nil
-            return e
-        }
-        if destroyed {
-            return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
-        }
-        if writableEnded {
-            return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
-        }
-        if handle == nil && !connecting {
-            return NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
-        }
-        return nil
-    }
-
     /// Reports a refused write as Node does: the callback on the next tick, and for anything but
     /// a destroyed socket, the socket is destroyed with the error.
     private func fail(write callback: ((NetError?) -> Void)?, with error: NetError) {
@@ -129,14 +91,11 @@ extension Socket {
     }
 
     private func enqueue(_ data: Buffer, callback: ((NetError?) -> Void)?) -> Bool {
-        if canWriteNow {
+        if state.canWriteNow {
             return data.withUnsafeBytes { writeNow($0, owned: data, callback: callback) }
         }
-        bytesWrittenCount += data.count
-        queuedBytes += data.count
-        appendChunk(data, callback: callback, size: data.count)
-        let ok = queuedBytes < writableHighWaterMark
-        if !ok { needDrain = true }
+        state.accepted(data.count)
+        let ok = queueChunk(data, callback: callback, size: data.count)
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
         return ok
@@ -145,9 +104,8 @@ extension Socket {
     /// The fast path: nothing queued, so hand the bytes to the kernel right away.
     private func writeNow(_ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?) -> Bool {
         guard let h = handle else { return false }
-        bytesWrittenCount += bytes.count
+        state.accepted(bytes.count)
         if timeoutMs > 0 { refreshTimeout() }
-        let ok = bytes.count < writableHighWaterMark
         let n = h.tryWrite(bytes)
         if n < 0 {
             let error = NetError.errno(Int32(n), syscall: "write")
@@ -157,46 +115,42 @@ extension Socket {
         }
         if n == bytes.count {
             if let callback { loop.nextTick { callback(nil) } }
-            if !ok {
-                needDrain = true
-                loop.nextTick(.drain(self))
-            }
+            let ok = state.wroteAtOnce(bytes.count)
+            if !ok { loop.nextTick(self, SocketStep.drain.rawValue) }
             return ok
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
-        queuedBytes += bytes.count
-        appendChunk(rest, callback: callback, size: bytes.count)
-        let queuedOK = queuedBytes < writableHighWaterMark && ok
-        if !queuedOK { needDrain = true }
+        let ok = queueChunk(rest, callback: callback, size: bytes.count, alreadyFull: bytes.count >= state.writableHighWaterMark)
         flushWrites()
-        return queuedOK
+        return ok
     }
 
     /// Queues `buffer`, cut into pieces libuv can take (a `uv_buf_t` holds at most 4 GiB); the
-    /// last piece carries the callback and whatever of `size` the others do not.
-    private func appendChunk(_ buffer: Buffer, callback: ((NetError?) -> Void)?, size: Int) {
+    /// last piece carries the callback and whatever of `size` the others do not. Returns the answer
+    /// `write` gives.
+    private func queueChunk(_ buffer: Buffer, callback: ((NetError?) -> Void)?, size: Int, alreadyFull: Bool = false) -> Bool {
         if buffer.count <= WriteChunk.maxBytes {
-            writeQueue.append(WriteChunk(buffer: buffer, callback: callback, size: size))
-        } else {
-            writeQueue.append(contentsOf: WriteChunk.pieces(of: buffer, callback: callback, size: size))
+            return state.queue(WriteChunk(buffer: buffer, callback: callback, size: size), alreadyFull: alreadyFull)
         }
+        return state.queue(pieces: WriteChunk.pieces(of: buffer, callback: callback, size: size), alreadyFull: alreadyFull)
     }
 
     /// Sends queued chunks as one `uv_write` when connected, uncorked and nothing is in flight.
     func flushWrites() {
-        guard let h = handle, !connecting, !destroyed, corkCount == 0, inFlight == nil, !writeQueue.isEmpty else { return }
+        guard state.batchIsDue, let h = handle else { return }
         let request = loop.writeRequests.get()
-        while request.chunks.count < WriteRequest.maxBuffers, let chunk = writeQueue.popFirst() {
+        while request.chunks.count < WriteRequest.maxBuffers, let chunk = state.nextForBatch() {
             request.byteCount += chunk.size
             request.chunks.append(chunk)
         }
         inFlight = request
+        state.batchSubmitted()
         let r = request.submit(on: h)
         if r < 0 {
             inFlight = nil
+            state.batchCompleted(bytes: request.byteCount)
             let error = NetError.errno(r, syscall: "write")
             for chunk in request.chunks { if let cb = chunk.callback { loop.nextTick { cb(error) } } }
-            queuedBytes -= request.byteCount
             loop.writeRequests.put(request)
             destroy(error)
         }
@@ -205,8 +159,7 @@ extension Socket {
     /// A `uv_write` completed.
     func afterWrite(_ request: WriteRequest, status: Int32) {
         inFlight = nil
-        lastTimeoutQueueSize = 0
-        queuedBytes -= request.byteCount
+        state.batchCompleted(bytes: request.byteCount)
         let error: NetError? = status < 0 && !destroyed ? .errno(status, syscall: "write") : nil
         for chunk in request.chunks { chunk.callback?(error) }
         loop.writeRequests.put(request)
@@ -220,9 +173,9 @@ extension Socket {
         }
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
-        if queuedBytes == 0 {
+        if state.writableLength == 0 {
             emitDrainIfNeeded()
-            if writableEnded { maybeShutdown() }
+            maybeShutdown()
         }
     }
 
@@ -231,23 +184,22 @@ extension Socket {
     func drainTick() { emitDrainIfNeeded() }
 
     private func emitDrainIfNeeded() {
-        guard needDrain, queuedBytes == 0, !destroyed, !writableEnded else { return }
-        needDrain = false
+        guard state.takeDrain() else { return }
         emit(.drain)
         if !pipeSources.isEmpty { resumePipeSources() }
     }
 
     /// After `end()`: once connected and every queued byte is out, send FIN.
     func maybeShutdown() {
-        guard writableEnded, !shutdownStarted, !destroyed, let h = handle, !connecting,
-              writeQueue.isEmpty, inFlight == nil
-        else { return }
-        shutdownStarted = true
-        if readableEnded {
+        guard let h = handle else { return }
+        switch state.shutdownStep() {
+        case .nothing: return
+        case .finishNextTick:
             // The peer has ended too, so the socket closes as soon as this side finishes, and
             // closing sends the FIN: no separate shutdown round trip (the peer sees the same).
-            loop.nextTick(.finish(self))
+            loop.nextTick(self, SocketStep.finish.rawValue)
             return
+        case .shutdown: break
         }
         let r = h.shutdown()
         if r < 0 && r != Int32(UV_ENOTCONN.rawValue) {
@@ -269,15 +221,9 @@ extension Socket {
 
     /// Emits `'finish'`; if the readable side has ended too, the socket destroys itself.
     func finishWritable() {
-        guard !writableFinished, !destroyed else { return }
-        writableFinished = true
-        let callbacks = endCallbacks
-        endCallbacks.removeAll()
+        guard let callbacks = state.finish() else { return }
         for callback in callbacks { callback() }
         emit(.finish)
-        if destroyed { return }
-        if readableEnded || handle == nil {
-            destroy()
-        }
+        if state.destroyAfterFinish(hasHandle: handle != nil) { destroy() }
     }
 }

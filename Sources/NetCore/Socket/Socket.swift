@@ -1,6 +1,6 @@
 import DequeModule
 
-/// A TCP (or, later, Unix-domain) connection with Node's `net.Socket` API and semantics: a duplex
+/// A TCP or Unix-domain connection with Node's `net.Socket` API and semantics: a duplex
 /// stream of bytes with the events `connect`, `ready`, `lookup`, `data`, `end`, `finish`,
 /// `drain`, `timeout`, `error` and `close`.
 ///
@@ -18,27 +18,9 @@ public final class Socket: EventEmitter {
     /// The server that accepted this socket, if any (Node's `socket.server`).
     @exclusivity(unchecked) public internal(set) var server: Server?
 
-    /// Whether a connect is in progress (Node's `connecting`).
-    @exclusivity(unchecked) public internal(set) var connecting = false
-    /// Whether the socket has been destroyed (Node's `destroyed`).
-    @exclusivity(unchecked) public internal(set) var destroyed = false
-    /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
-    @exclusivity(unchecked) public var allowHalfOpen: Bool
-    @exclusivity(unchecked) var errored = false
-
-    // Readable side.
-    @exclusivity(unchecked) var flowing: Bool?
-    @exclusivity(unchecked) var readBuffer = Deque<Buffer>()
-    @exclusivity(unchecked) var readBufferLength = 0
-    @exclusivity(unchecked) var eofReceived = false
-    @exclusivity(unchecked) var endScheduled = false
-    @exclusivity(unchecked) var resumeScheduled = false
-    @exclusivity(unchecked) var stopReadScheduled = false
-    /// Whether `'end'` has been emitted (Node's `readableEnded`).
-    @exclusivity(unchecked) public internal(set) var readableEnded = false
-    /// The readable high-water mark in bytes.
-    public let readableHighWaterMark: Int
-    @exclusivity(unchecked) var bytesReadCount = 0
+    /// The stream's state: every rule of Node's Readable and Writable lives there
+    /// (`Stream/StreamState.swift`); this class performs what it answers.
+    @exclusivity(unchecked) var state: StreamState
 
     /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
     @exclusivity(unchecked) var decoder: StringDecoder?
@@ -47,28 +29,11 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var pipeTargets = SocketList(strong: true)
     @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
 
-    // Writable side.
-    @exclusivity(unchecked) var writeQueue = Deque<WriteChunk>()
-    @exclusivity(unchecked) var queuedBytes = 0
+    /// The batch of writes with the kernel, if any.
     @exclusivity(unchecked) var inFlight: WriteRequest?
-    @exclusivity(unchecked) var corkCount = 0
-    @exclusivity(unchecked) var needDrain = false
-    @exclusivity(unchecked) var shutdownStarted = false
-    /// Whether `end()` has been called (Node's `writableEnded`).
-    @exclusivity(unchecked) public internal(set) var writableEnded = false
-    /// Whether `'finish'` has been emitted (Node's `writableFinished`).
-    @exclusivity(unchecked) public internal(set) var writableFinished = false
-    /// `end()` callbacks, run just before the `'finish'` listeners, as Node runs them.
-    /// Whether the peer's FIN arrived while we stay writable only until our own end (Node swaps
-    /// `write` for `writeAfterFIN`).
-    @exclusivity(unchecked) var peerEnded = false
-    /// The writable high-water mark in bytes: `write` returns false at or above it.
-    public let writableHighWaterMark: Int
-    @exclusivity(unchecked) var bytesWrittenCount = 0
 
     // Addresses, cached while connected so they stay readable in `'close'`.
     @exclusivity(unchecked) var cachedPeer: AddressInfo?
-    /// Stops a connect strategy's attempts if the socket is destroyed while connecting.
 
     // Options remembered until there is a handle.
     @exclusivity(unchecked) var wantNoDelay: Bool?
@@ -82,10 +47,7 @@ public final class Socket: EventEmitter {
     /// Creates an unconnected socket (Node's `new net.Socket(options)`); call `connect` next.
     public init(_ options: SocketOptions = SocketOptions(), loop: EventLoop = .default) {
         self.loop = loop
-        self.allowHalfOpen = options.allowHalfOpen
-        let mark = options.highWaterMark ?? 64 * 1024
-        readableHighWaterMark = mark
-        writableHighWaterMark = mark
+        state = StreamState(highWaterMark: options.highWaterMark ?? 64 * 1024, allowHalfOpen: options.allowHalfOpen)
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
         listeners.observer = self
@@ -104,6 +66,7 @@ public final class Socket: EventEmitter {
         h.socket = self
         h.usesOnread = cold?.onread != nil
         if !wantRef { h.unref() }
+        if !state.isConnecting { state.opened() }
     }
 
     deinit {
@@ -114,20 +77,40 @@ public final class Socket: EventEmitter {
 
     // MARK: State (Node's getters)
 
+    /// Whether a connect is in progress (Node's `connecting`).
+    public var connecting: Bool { state.isConnecting }
+    /// Whether the socket has been destroyed (Node's `destroyed`).
+    public var destroyed: Bool { state.isDestroyed }
+    /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
+    public var allowHalfOpen: Bool {
+        get { state.allowHalfOpen }
+        set { state.allowHalfOpen = newValue }
+    }
+    /// Whether `'end'` has been emitted (Node's `readableEnded`).
+    public var readableEnded: Bool { state.readableEnded }
+    /// Whether `end()` has been called (Node's `writableEnded`).
+    public var writableEnded: Bool { state.writableEnded }
+    /// Whether `'finish'` has been emitted (Node's `writableFinished`).
+    public var writableFinished: Bool { state.writableFinished }
+    /// The readable high-water mark in bytes.
+    public var readableHighWaterMark: Int { state.readableHighWaterMark }
+    /// The writable high-water mark in bytes: `write` returns false at or above it.
+    public var writableHighWaterMark: Int { state.writableHighWaterMark }
+
     /// Bytes received so far (Node's `bytesRead`); still readable after `'close'`.
-    public var bytesRead: Int { bytesReadCount }
+    public var bytesRead: Int { state.bytesRead }
 
     /// Bytes accepted for writing so far, queued ones included (Node's `bytesWritten`).
-    public var bytesWritten: Int { bytesWrittenCount }
+    public var bytesWritten: Int { state.bytesWritten }
 
     /// True until connected, and again once closed (Node's `pending`).
     public var pending: Bool { handle == nil || connecting }
 
     /// Whether the socket can still be read from (Node's `readable`).
-    public var readable: Bool { !destroyed && !readableEnded && !errored }
+    public var readable: Bool { state.readable }
 
     /// Whether the socket can still be written to (Node's `writable`).
-    public var writable: Bool { !destroyed && !writableEnded && !errored }
+    public var writable: Bool { state.writable }
 
     /// `"opening"`, `"open"`, `"readOnly"`, `"writeOnly"` or `"closed"` (Node's `readyState`).
     public var readyState: String {
@@ -141,20 +124,20 @@ public final class Socket: EventEmitter {
     }
 
     /// Bytes waiting to be written (Node's `writableLength`).
-    public var writableLength: Int { queuedBytes }
+    public var writableLength: Int { state.writableLength }
 
     /// Node's deprecated `bufferSize`: the same as `writableLength`.
-    public var bufferSize: Int { queuedBytes }
+    public var bufferSize: Int { state.writableLength }
 
     /// Whether a `'drain'` is awaited because `write` returned false (Node's `writableNeedDrain`).
-    public var writableNeedDrain: Bool { needDrain }
+    public var writableNeedDrain: Bool { state.needDrain }
 
     /// Bytes received but not yet delivered as `'data'` (Node's `readableLength`).
-    public var readableLength: Int { readBufferLength }
+    public var readableLength: Int { state.readableLength }
 
     /// `true` while data flows, `false` when paused, `nil` before anyone consumed data
     /// (Node's `readableFlowing`).
-    public var readableFlowing: Bool? { flowing }
+    public var readableFlowing: Bool? { state.readableFlowing }
 
     /// The remote IP address (Node's `remoteAddress`); `nil` before connecting.
     public var remoteAddress: String? { peer?.address }
@@ -203,7 +186,7 @@ extension Socket: ListenerObserver {
     func listenerAdded(name: String, type: ObjectIdentifier) {
         guard name == "data" else { return }
         if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
-        if flowing == nil { resume() }
+        if state.flow == .initial { resume() }
     }
 }
 
@@ -211,12 +194,10 @@ extension Socket: ListenerObserver {
 /// that an idle connection stays small.
 final class SocketCold {
     @exclusivity(unchecked) var onread: OnReadState?
-    @exclusivity(unchecked) var endCallbacks: [() -> Void] = []
     @exclusivity(unchecked) var attemptedAddresses: [String]?
     @exclusivity(unchecked) var connectAbort: (() -> Void)?
     @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
     @exclusivity(unchecked) var timeoutTimer: Timer?
-    @exclusivity(unchecked) var lastTimeoutQueueSize = 0
 }
 
 extension Socket {
@@ -231,10 +212,6 @@ extension Socket {
     var onread: OnReadState? {
         get { cold?.onread }
         set { if newValue != nil || cold != nil { coldState.onread = newValue } }
-    }
-    var endCallbacks: [() -> Void] {
-        get { cold?.endCallbacks ?? [] }
-        set { if !newValue.isEmpty || cold != nil { coldState.endCallbacks = newValue } }
     }
     var attemptedAddresses: [String]? {
         get { cold?.attemptedAddresses }
@@ -252,8 +229,31 @@ extension Socket {
         get { cold?.timeoutTimer }
         set { if newValue != nil || cold != nil { coldState.timeoutTimer = newValue } }
     }
-    var lastTimeoutQueueSize: Int {
-        get { cold?.lastTimeoutQueueSize ?? 0 }
-        set { if newValue != 0 || cold != nil { coldState.lastTimeoutQueueSize = newValue } }
+}
+
+/// A socket's closure-free deferred steps (see `EventLoop.nextTick(_:_:)`).
+enum SocketStep: UInt8 {
+    /// Deliver buffered data, then read again (`resume()`).
+    case resume
+    /// Emit `'drain'` if it is still owed.
+    case drain
+    /// End the writable side after the peer's end (no `allowHalfOpen`).
+    case end
+    /// Emit `'finish'` (the peer ended first, so closing sends the FIN).
+    case finish
+    /// Stop reading if still paused (`pause()`).
+    case stopReading
+}
+
+extension Socket: TickTarget {
+    func runTick(_ step: UInt8) {
+        switch SocketStep(rawValue: step) {
+        case .resume: resumeTick()
+        case .drain: drainTick()
+        case .end: if !destroyed { end() }
+        case .finish: finishWritable()
+        case .stopReading: stopReadingTick()
+        case nil: break
+        }
     }
 }

@@ -72,14 +72,8 @@ extension Socket {
         self.init(options, loop: loop)
         adopt(h)
         cachePeer()
-        if !readable {
-            eofReceived = true
-            readableEnded = true
-        }
-        if !writable {
-            writableEnded = true
-            writableFinished = true
-        }
+        if !readable { state.startReadableEnded() }
+        if !writable { state.startWritableFinished() }
         loop.nextTick { [self] in startReadingIfWanted() }
     }
 }

@@ -1,0 +1,200 @@
+import DequeModule
+
+/// The writable side: try-write first, queue only the rest, one batch in flight, `'drain'` at
+/// the high-water mark, `end()` → FIN → `'finish'`.
+extension StreamState {
+    /// The usual case, answered without building an error: open or connecting, not ended.
+    @inline(__always)
+    var acceptsWrites: Bool {
+        writableEnd == .open && (connection == .open || connection == .connecting)
+    }
+
+    /// Why a write cannot be accepted, if it cannot.
+    ///
+    /// Once the peer has ended a stream that is not half-open and our side has ended too, every
+    /// write fails with `EPIPE`, even after the stream is destroyed: Node's `writeAfterFIN`
+    /// answers before the stream's own destroyed check.
+    var writeRefusal: NetError? {
+        if writableEnd != .open && peerEnded {
+            var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
+            e.errno = nil
+            return e
+        }
+        if isDestroyed {
+            return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
+        }
+        if writableEnd != .open {
+            return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
+        }
+        if connection == .unconnected {
+            return NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
+        }
+        return nil
+    }
+
+    /// Whether a write may go to the kernel at once: open, uncorked, nothing queued or in flight.
+    @inline(__always)
+    var canWriteNow: Bool {
+        connection == .open && corked == 0 && writeQueue.isEmpty && !writeInFlight
+    }
+
+    /// A write of `count` bytes was accepted (it counts in `bytesWritten` from now on).
+    @inline(__always)
+    mutating func accepted(_ count: Int) { bytesWritten += count }
+
+    /// The kernel took a whole write at once: the answer `write` gives. When it is false, a
+    /// `'drain'` is owed and the driver queues the drain tick.
+    @inline(__always)
+    mutating func wroteAtOnce(_ count: Int) -> Bool {
+        let ok = count < writableHighWaterMark
+        if !ok { needDrain = true }
+        return ok
+    }
+
+    /// Queues a chunk that counts for `size` bytes until its callback (`size` covers what the
+    /// kernel already took of a partial write). Returns the answer `write` gives: false at or
+    /// above the high-water mark (or when `alreadyFull`, a partial write that was over it alone).
+    mutating func queue(_ chunk: WriteChunk, alreadyFull: Bool = false) -> Bool {
+        writableLength += chunk.size
+        writeQueue.append(chunk)
+        let ok = writableLength < writableHighWaterMark && !alreadyFull
+        if !ok { needDrain = true }
+        return ok
+    }
+
+    /// Queues several pieces of one write (a write too large for one `uv_buf_t`).
+    mutating func queue(pieces: [WriteChunk], alreadyFull: Bool = false) -> Bool {
+        for piece in pieces { writableLength += piece.size }
+        writeQueue.append(contentsOf: pieces)
+        let ok = writableLength < writableHighWaterMark && !alreadyFull
+        if !ok { needDrain = true }
+        return ok
+    }
+
+    /// Whether a batch may be submitted: open, uncorked, nothing in flight, something queued.
+    var batchIsDue: Bool {
+        connection == .open && corked == 0 && !writeInFlight && !writeQueue.isEmpty
+    }
+
+    /// Takes the next chunk for the batch being built.
+    mutating func nextForBatch() -> WriteChunk? { writeQueue.popFirst() }
+
+    /// The batch was submitted.
+    mutating func batchSubmitted() { writeInFlight = true }
+
+    /// The batch counting for `bytes` was called back (or could not be submitted): those bytes
+    /// leave `writableLength`.
+    mutating func batchCompleted(bytes: Int) {
+        writeInFlight = false
+        timeoutQueueSize = 0
+        writableLength -= bytes
+    }
+
+    /// Takes every queued write (to fail them): the queue and its bytes are gone.
+    mutating func takeQueuedWrites() -> Deque<WriteChunk> {
+        let chunks = writeQueue
+        writeQueue.removeAll()
+        for chunk in chunks { writableLength -= chunk.size }
+        return chunks
+    }
+
+    /// Whether the queue is empty now, nothing is in flight, and the owed `'drain'` should be
+    /// emitted (never after `end()`, as Node's `afterWrite` skips it while ending). Clears it.
+    mutating func takeDrain() -> Bool {
+        guard needDrain, writableLength == 0, !isDestroyed, writableEnd == .open else { return false }
+        needDrain = false
+        return true
+    }
+
+    /// `cork()`.
+    mutating func cork() { corked += 1 }
+
+    /// `uncork()`: true when the last cork was released and the held writes should be flushed.
+    mutating func uncork() -> Bool {
+        guard corked > 0 else { return false }
+        corked -= 1
+        return corked == 0
+    }
+
+    /// Adds an `end()` callback: true when `'finish'` already happened (the driver then calls it
+    /// on the next tick), false when it waits for `'finish'`.
+    mutating func addEndCallback(_ callback: @escaping () -> Void) -> Bool {
+        if writableEnd == .finished { return true }
+        endCallbacks.append(callback)
+        return false
+    }
+
+    /// What `end()` asks of the driver.
+    enum EndRoute {
+        /// Already ended or destroyed: nothing.
+        case nothing
+        /// Never connected: finish on the next tick (Node's `_final` without a handle).
+        case finishNextTick
+        /// Flush the queue, then shut down once it is empty.
+        case flushThenShutdown
+    }
+
+    /// `end()`: the writable side ends (and any cork is released).
+    mutating func end() -> EndRoute {
+        guard writableEnd == .open, !isDestroyed else { return .nothing }
+        writableEnd = .ending
+        corked = 0
+        return connection == .unconnected ? .finishNextTick : .flushThenShutdown
+    }
+
+    /// What the driver does once the writes after `end()` are out.
+    enum ShutdownStep {
+        /// Not yet (or not at all).
+        case nothing
+        /// Send FIN with `uv_shutdown`, then `shutdownCompleted`.
+        case shutdown
+        /// The peer ended too, so closing sends the FIN: finish on the next tick, no shutdown.
+        case finishNextTick
+    }
+
+    /// After `end()`: once open and every queued byte is out, the FIN.
+    mutating func shutdownStep() -> ShutdownStep {
+        guard writableEnd == .ending, connection == .open, writeQueue.isEmpty, !writeInFlight else { return .nothing }
+        writableEnd = .shuttingDown
+        return readableEnd == .ended ? .finishNextTick : .shutdown
+    }
+
+    /// `'finish'` is due: the end callbacks to run before its listeners, or nil when it is not
+    /// (already finished, or destroyed).
+    mutating func finish() -> [() -> Void]? {
+        guard writableEnd != .finished, !isDestroyed else { return nil }
+        writableEnd = .finished
+        let callbacks = endCallbacks
+        endCallbacks = []
+        return callbacks
+    }
+
+    /// After the `'finish'` listeners ran: destroy when the readable side is done too, or the
+    /// stream has no handle (it never connected; Node's autoDestroy).
+    func destroyAfterFinish(hasHandle: Bool) -> Bool {
+        !isDestroyed && (readableEnd == .ended || !hasHandle)
+    }
+
+    /// Drops the end callbacks (a destroyed stream never calls them).
+    mutating func dropEndCallbacks() { endCallbacks = [] }
+
+    /// What the idle timer does when it fires.
+    enum TimeoutOutcome {
+        /// Destroyed: nothing.
+        case nothing
+        /// A write in flight made progress since the last check: wait another period.
+        case wait
+        /// Emit `'timeout'`.
+        case emit
+    }
+
+    /// The idle timer fired; `kernelQueueSize` is libuv's write queue size when a handle exists.
+    mutating func timeoutFired(kernelQueueSize: Int?) -> TimeoutOutcome {
+        if isDestroyed { return .nothing }
+        if writeInFlight, let size = kernelQueueSize, size != timeoutQueueSize {
+            timeoutQueueSize = size
+            return .wait
+        }
+        return .emit
+    }
+}

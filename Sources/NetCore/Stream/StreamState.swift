@@ -1,0 +1,235 @@
+import DequeModule
+
+/// Node's duplex-stream rules (a `net.Socket` is a Readable and a Writable in one) as a pure value
+/// type: no handle, no loop, no events. `Socket` feeds it what happened (bytes read, end of stream,
+/// a write accepted or completed, an API call) and performs what each answer says (deliver a
+/// chunk, stop reading, submit a batch, shut down, emit an event now or on the next tick). The
+/// tests drive it the same way without any socket (`StreamStateTests`).
+///
+/// Every lifecycle is an enum, so combinations Node never reaches (finished but not ended, ended
+/// without end of stream, destroyed and connecting) cannot be written down. Reconnecting after
+/// `'close'` starts from a fresh value (`revived()`).
+///
+/// The rules, as Node has them:
+/// - Readable: no data flows until someone consumes it (`readableFlowing` nil); `pause()` stops
+///   the flow and, once the current ticks have run, reading; chunks read while paused are buffered
+///   up to the high-water mark, then reading stops; `'end'` comes once, after every buffered chunk,
+///   on the tick after end of stream was seen while flowing.
+/// - Writable: a write is tried at once when nothing is queued, corked or in flight; the rest is
+///   queued, and queued chunks leave as one batch; `write` answers false from the high-water mark
+///   on, and `'drain'` follows once the queue is empty (never after `end()`); `end()` waits for the
+///   queue, then sends FIN; `'finish'` comes after every write callback, `end()` callbacks first.
+/// - Duplex: without `allowHalfOpen`, the peer's end ends our side too; once both sides are done
+///   the stream destroys itself. `destroy()` ends both at once; only `'error'` and `'close'` follow.
+struct StreamState {
+    /// Where the connection is.
+    enum Connection: Equatable {
+        /// No connection yet (a new socket, or one that never connected).
+        case unconnected
+        /// A connect is in progress (Node's `connecting`).
+        case connecting
+        /// Connected or accepted: reads and writes reach the handle.
+        case open
+        /// Destroyed, with or without an error; `'close'` follows once the handle is closed.
+        case destroyed(errored: Bool)
+    }
+
+    /// Whether data flows (Node's `readableFlowing`).
+    enum Flow: Equatable {
+        /// Nobody has consumed data yet (`nil`): nothing is read until someone does.
+        case initial
+        /// `'data'` is delivered as it arrives (`true`).
+        case flowing
+        /// `pause()` was called (`false`).
+        case paused
+    }
+
+    /// How far the readable side has come to its end.
+    enum ReadableEnd: Equatable {
+        /// More data may come.
+        case open
+        /// The peer's FIN arrived; buffered chunks may still wait for delivery.
+        case eofReceived
+        /// Everything was delivered and `'end'` waits for the next tick.
+        case endQueued
+        /// `'end'` was emitted (Node's `readableEnded`).
+        case ended
+    }
+
+    /// How far the writable side has come to its end.
+    enum WritableEnd: Equatable {
+        /// Writes are accepted.
+        case open
+        /// `end()` was called; queued writes still go out before the FIN.
+        case ending
+        /// Every write is out and the FIN was asked for (or `'finish'` waits for its tick).
+        case shuttingDown
+        /// `'finish'` was emitted (Node's `writableFinished`).
+        case finished
+    }
+
+    /// Deferred steps already queued, so each is queued at most once.
+    struct Pending: OptionSet {
+        let rawValue: UInt8
+        /// A tick that delivers the buffered data, then reads again.
+        static let resume = Pending(rawValue: 1)
+        /// A tick that stops reading if the stream is still paused.
+        static let stopReading = Pending(rawValue: 2)
+    }
+
+    /// The readable high-water mark in bytes.
+    let readableHighWaterMark: Int
+    /// The writable high-water mark in bytes: `write` answers false at or above it.
+    let writableHighWaterMark: Int
+    /// Whether the writable side stays open after the peer ends.
+    var allowHalfOpen: Bool
+
+    // The state below is written only by the methods in `Stream/` (these files); drivers read
+    // it and call the methods. (Swift's `private(set)` cannot span the three files.)
+
+    /// Where the connection is.
+    var connection = Connection.unconnected
+    /// Whether data flows.
+    var flow = Flow.initial
+    /// The readable side's end.
+    var readableEnd = ReadableEnd.open
+    /// The writable side's end.
+    var writableEnd = WritableEnd.open
+    /// Deferred steps already queued.
+    var pending: Pending = []
+    /// Whether the peer's FIN ended a stream that is not half-open, so writes after our own
+    /// `end()` fail with `EPIPE` (Node swaps `write` for `writeAfterFIN`).
+    var peerEnded = false
+
+    /// Chunks read but not yet delivered, and their byte count (Node's `readableLength`).
+    var readBuffer = Deque<Buffer>()
+    var readableLength = 0
+    /// Bytes received so far (Node's `bytesRead`).
+    var bytesRead = 0
+
+    /// Writes waiting to be submitted, and the bytes every write not yet called back counts for
+    /// (Node's `writableLength`: a write partly taken by the kernel counts whole until then).
+    var writeQueue = Deque<WriteChunk>()
+    var writableLength = 0
+    /// Whether a batch is with the kernel.
+    var writeInFlight = false
+    /// How many `uncork()` calls release the held writes (Node's `writableCorked`).
+    var corked = 0
+    /// Whether `'drain'` is owed because `write` answered false (Node's `writableNeedDrain`).
+    var needDrain = false
+    /// Bytes accepted for writing so far (Node's `bytesWritten`).
+    var bytesWritten = 0
+    /// `end()` callbacks, run just before the `'finish'` listeners.
+    var endCallbacks: [() -> Void] = []
+    /// libuv's write queue size when the idle timer last fired during a write.
+    var timeoutQueueSize = 0
+
+    /// A fresh stream with the socket's options.
+    init(highWaterMark: Int, allowHalfOpen: Bool) {
+        readableHighWaterMark = highWaterMark
+        writableHighWaterMark = highWaterMark
+        self.allowHalfOpen = allowHalfOpen
+    }
+
+    /// The state a destroyed stream connects again from (Node's `_undestroy`): everything fresh
+    /// but the options and the flow, since a socket that was flowing keeps flowing.
+    func revived() -> StreamState {
+        var s = StreamState(highWaterMark: readableHighWaterMark, allowHalfOpen: allowHalfOpen)
+        s.flow = flow
+        return s
+    }
+
+    // MARK: Reading the state (Node's getters)
+
+    /// Whether a connect is in progress.
+    var isConnecting: Bool { connection == .connecting }
+    /// Whether the stream was destroyed.
+    var isDestroyed: Bool {
+        if case .destroyed = connection { return true }
+        return false
+    }
+    /// Whether the stream was destroyed with an error.
+    var isErrored: Bool { connection == .destroyed(errored: true) }
+    /// Whether `'end'` was emitted.
+    var readableEnded: Bool { readableEnd == .ended }
+    /// Whether `end()` was called.
+    var writableEnded: Bool { writableEnd != .open }
+    /// Whether `'finish'` was emitted.
+    var writableFinished: Bool { writableEnd == .finished }
+    /// Whether the stream can still be read from (Node's `readable`).
+    var readable: Bool { !isDestroyed && readableEnd != .ended }
+    /// Whether the stream can still be written to (Node's `writable`).
+    var writable: Bool { !isDestroyed && writableEnd == .open }
+    /// `readableFlowing`: nil, true or false.
+    var readableFlowing: Bool? {
+        switch flow {
+        case .initial: return nil
+        case .flowing: return true
+        case .paused: return false
+        }
+    }
+
+    // MARK: Connection
+
+    /// A connect starts. False when one is in progress or the stream is open (then nothing
+    /// happens, as in Node); a destroyed stream must be `revived()` first.
+    mutating func connectStarted() -> Bool {
+        guard connection == .unconnected else { return false }
+        connection = .connecting
+        return true
+    }
+
+    /// The connect ended (either way) or a connected handle was adopted: the stream is open.
+    /// A destroyed stream stays destroyed.
+    mutating func opened() {
+        if !isDestroyed { connection = .open }
+    }
+
+    /// A connect starts on the handle the stream already has (a Unix socket adopted with
+    /// `Socket(fd:)` that has no peer yet). False unless the stream is open.
+    mutating func connectStartedOnOwnHandle() -> Bool {
+        guard connection == .open else { return false }
+        connection = .connecting
+        return true
+    }
+
+    /// A connect gave up before it had a handle: back to unconnected.
+    mutating func connectAbandoned() {
+        if connection == .connecting { connection = .unconnected }
+    }
+
+    /// Starts with the readable side ended (`Socket(fd:readable: false)`).
+    mutating func startReadableEnded() { readableEnd = .ended }
+
+    /// Starts with the writable side finished (`Socket(fd:writable: false)`).
+    mutating func startWritableFinished() { writableEnd = .finished }
+
+    /// How a stream was destroyed, for the driver: whether it was connecting (its `'close'` then
+    /// waits for the next turn of the loop, as Node's handle would) and whether queued writes must
+    /// be failed on the next tick (those behind a write in flight fail once it is called back,
+    /// those made while connecting after `'close'`).
+    struct Teardown {
+        /// The stream was connecting.
+        var wasConnecting: Bool
+        /// Queued writes should be failed with `ERR_STREAM_DESTROYED` on the next tick.
+        var failQueuedWrites: Bool
+    }
+
+    /// `destroy(error)`: nil when the stream was already destroyed (nothing happens again).
+    mutating func destroy(errored: Bool) -> Teardown? {
+        guard !isDestroyed else { return nil }
+        let wasConnecting = connection == .connecting
+        connection = .destroyed(errored: errored)
+        pending = []
+        return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
+    }
+
+    /// The handle closed without `destroy()` (the loop closed every handle): the stream is
+    /// destroyed all the same.
+    mutating func handleClosed() {
+        if !isDestroyed { connection = .destroyed(errored: false) }
+    }
+
+    /// Whether `'close'` ended the stream for good: destroyed and not connecting again.
+    var isFinal: Bool { isDestroyed }
+}
