@@ -16,7 +16,6 @@
 
 /* Views of one handle as its libuv "base classes", so Swift never type-puns. */
 static inline uv_handle_t *cuv_handle(void *h) { return (uv_handle_t *)h; }
-static inline uv_stream_t *cuv_stream(void *h) { return (uv_stream_t *)h; }
 static inline uv_req_t *cuv_req(void *r) { return (uv_req_t *)r; }
 
 /* Ignore SIGPIPE, as Node does: a peer reset must not kill the process. */
@@ -49,10 +48,6 @@ static inline int cuv_set_keepalive_probes(uv_tcp_t *tcp, int count, int interva
         return uv_translate_sys_error(errno);
     return 0;
 }
-
-/* Sizes of the storage a handle or request of a kind needs. */
-static inline size_t cuv_tcp_size(void) { return sizeof(uv_tcp_t); }
-static inline size_t cuv_pipe_size(void) { return sizeof(uv_pipe_t); }
 
 /* Port and family of a sockaddr, read in C so Swift needs no union access. */
 static inline int cuv_sockaddr_family(const struct sockaddr *sa) { return sa->sa_family; }

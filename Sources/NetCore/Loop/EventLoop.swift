@@ -29,10 +29,10 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var pendingTasks = 0
     @exclusivity(unchecked) private var closed = false
     /// Handles this loop has opened and not yet seen closed; zero once everything is released.
-    @exclusivity(unchecked) public internal(set) var liveHandles = 0
+    @exclusivity(unchecked) package internal(set) var liveHandles = 0
     /// Sockets and servers of this loop that still exist; zero once every one was released, so
     /// a test can tell that no retain cycle kept one alive.
-    @exclusivity(unchecked) public internal(set) var liveEmitters = 0
+    @exclusivity(unchecked) package internal(set) var liveEmitters = 0
     /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
     let readSlab = ReadSlab.allocate()
     /// Pool of write requests, reused so a steady write stream allocates nothing.
@@ -152,7 +152,7 @@ public final class EventLoop: @unchecked Sendable {
             // The inbox stays: other threads may still post to it; it never keeps the loop alive
             // once nothing else does.
             if owner is AsyncHandle { return }
-            owner.forceClose()
+            owner.close()
         }, nil)
     }
 

@@ -8,13 +8,11 @@ import Glibc
 /// Submissions are appended under a pthread mutex (visible to ThreadSanitizer, unlike
 /// `Synchronization.Mutex` on Linux) and the loop is woken with `uv_async_send`, libuv's only
 /// thread-safe call. Sends coalesce, so the callback drains everything queued so far.
+/// `@unchecked Sendable`: `jobs` and `async` are read and written only under `mutex`.
 final class RemoteQueue: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
+    private let mutex = PthreadMutex()
     private var jobs: [@Sendable () -> Void] = []
     private var async: AsyncHandle?
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
 
     func attach(to loop: EventLoop) {
         let handle = AsyncHandle(loop: loop, queue: self)
@@ -23,33 +21,33 @@ final class RemoteQueue: @unchecked Sendable {
 
     /// Closes the async handle; later submissions are dropped.
     func detach() {
-        pthread_mutex_lock(&mutex)
-        let handle = async
-        async = nil
-        pthread_mutex_unlock(&mutex)
+        let handle: AsyncHandle? = mutex.withLock {
+            defer { async = nil }
+            return async
+        }
         handle?.close()
     }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(&mutex)
-        jobs.append(job)
-        let handle = async
-        pthread_mutex_unlock(&mutex)
+        let handle: AsyncHandle? = mutex.withLock {
+            jobs.append(job)
+            return async
+        }
         handle?.send()
     }
 
     /// Makes pending work keep the loop alive, or not. Loop thread only.
     func setRef(_ on: Bool) {
-        guard let handle = async else { return }
+        guard let handle = mutex.withLock({ async }) else { return }
         if on { handle.ref() } else { handle.unref() }
     }
 
     func drain() {
         while true {
-            pthread_mutex_lock(&mutex)
-            let batch = jobs
-            jobs.removeAll(keepingCapacity: true)
-            pthread_mutex_unlock(&mutex)
+            let batch = mutex.withLock {
+                defer { jobs.removeAll(keepingCapacity: true) }
+                return jobs
+            }
             if batch.isEmpty { return }
             for job in batch { job() }
         }

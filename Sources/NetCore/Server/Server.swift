@@ -197,8 +197,6 @@ public final class Server: EventEmitter {
         emitCloseIfDrained()
     }
 
-    func handleClosed(_ h: StreamHandle) {}
-
     private func emitCloseIfDrained() {
         guard handle == nil, connectionCount == 0, !closeEmitScheduled, !lookupInFlight else { return }
         closeEmitScheduled = true

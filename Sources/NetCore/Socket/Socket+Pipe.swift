@@ -80,59 +80,51 @@ extension Socket {
 }
 
 /// A few sockets, the first one inline (most sockets pipe to, or from, exactly one other, or
-/// themselves, and then the list costs no allocation). `Strong` lists hold their sockets; the
-/// others do not, and rely on the pipe links being removed from both sides before a socket
-/// goes (see above). Each entry carries a flag (for destinations: whether to end them).
+/// themselves, and then the list costs no allocation). `strong` lists hold their sockets; the
+/// others only point at them (`unowned(unsafe)`), and rely on the pipe links being removed from
+/// both sides before a socket goes (see above), so a pointer is never followed after its socket
+/// is gone. Each entry carries a flag (for destinations: whether to end them). Reference counting
+/// is left to Swift: copying the list copies strong references, never raw ones.
 struct SocketList {
+    private struct Entry {
+        /// The reference that keeps the socket alive, in a strong list.
+        let holder: Socket?
+        unowned(unsafe) let socket: Socket
+        let flag: Bool
+    }
+
     private let strong: Bool
-    private var firstStrong: Socket?
-    private unowned(unsafe) var firstUnowned: Socket?
-    private var firstFlag = false
-    private var rest: [(socket: Unmanaged<Socket>, flag: Bool)] = []
+    private var first: Entry?
+    private var rest: [Entry] = []
 
     /// A list that holds its sockets (`strong`) or only points at them.
     init(strong: Bool) { self.strong = strong }
 
-    private var first: Socket? { strong ? firstStrong : firstUnowned }
-
-    var isEmpty: Bool { first == nil && rest.isEmpty }
+    var isEmpty: Bool { first == nil }
 
     mutating func add(_ socket: Socket, flag: Bool) {
-        if first == nil {
-            if strong { firstStrong = socket } else { firstUnowned = socket }
-            firstFlag = flag
-        } else {
-            rest.append((strong ? .passRetained(socket) : .passUnretained(socket), flag))
-        }
+        let entry = Entry(holder: strong ? socket : nil, socket: socket, flag: flag)
+        if first == nil { first = entry } else { rest.append(entry) }
     }
 
     /// Calls `body` with each socket and its flag.
     @inline(__always)
     func forEach(_ body: (Socket, Bool) -> Void) {
-        if let first { body(first, firstFlag) }
-        for e in rest { body(e.socket.takeUnretainedValue(), e.flag) }
+        guard let first else { return }
+        body(first.socket, first.flag)
+        for e in rest { body(e.socket, e.flag) }
     }
 
     mutating func removeAll(where shouldRemove: (Socket) -> Bool) {
-        var kept: [(socket: Unmanaged<Socket>, flag: Bool)] = []
-        for e in rest {
-            if shouldRemove(e.socket.takeUnretainedValue()) {
-                if strong { e.socket.release() }
-            } else {
-                kept.append(e)
-            }
-        }
-        rest = kept
-        if let f = first, shouldRemove(f) {
-            firstStrong = nil
-            firstUnowned = nil
-            if !rest.isEmpty {
-                let next = rest.removeFirst()
-                if strong { firstStrong = next.socket.takeRetainedValue() } else { firstUnowned = next.socket.takeUnretainedValue() }
-                firstFlag = next.flag
-            }
+        guard let head = first else { return }
+        rest.removeAll { shouldRemove($0.socket) }
+        if shouldRemove(head.socket) {
+            first = rest.isEmpty ? nil : rest.removeFirst()
         }
     }
 
-    mutating func removeAll() { removeAll { _ in true } }
+    mutating func removeAll() {
+        first = nil
+        rest = []
+    }
 }

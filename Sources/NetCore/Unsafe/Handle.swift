@@ -50,13 +50,10 @@ class Handle {
         }
     }
 
-    /// Closes because the loop itself is shutting down; subclasses may tidy up first.
-    func forceClose() { close() }
-
     /// Called once, after libuv has finished with the handle. The owner is released right after.
     func didClose() {}
 
-    /// Whether the handle keeps the loop alive.
+    /// Whether the handle keeps the loop alive (what the tests check after `ref()`/`unref()`).
     var hasRef: Bool { isOpen && !isClosing && uv_has_ref(handle) != 0 }
 
     /// Makes the handle keep the loop alive (Node's `ref()`).
@@ -64,14 +61,6 @@ class Handle {
 
     /// Lets the loop end while the handle is open (Node's `unref()`).
     func unref() { if isOpen && !isClosing { uv_unref(handle) } }
-
-    /// Calls `body` with the owner of a libuv handle without retaining it: the loop holds it
-    /// for as long as the handle is open, which covers every callback.
-    @inline(__always)
-    static func withOwner<T: Handle, R>(_ h: UnsafeMutableRawPointer?, as type: T.Type, _ body: (T) -> R) -> R {
-        Unmanaged<Handle>.fromOpaque(uv_handle_get_data(h!.assumingMemoryBound(to: uv_handle_t.self))!)
-            ._withUnsafeGuaranteedRef { body(unsafeDowncast($0, to: T.self)) }
-    }
 
     /// The owner of a libuv handle, from a callback.
     @inline(__always)

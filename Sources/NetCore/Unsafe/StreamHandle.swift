@@ -39,11 +39,9 @@ final class StreamHandle: Handle {
     override func didClose() {
         reading = false
         let s = socket
-        let srv = server
         socket = nil
         server = nil
         s?.handleClosed(self)
-        srv?.handleClosed(self)
     }
 
     // MARK: Reading
