@@ -23,6 +23,8 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var ticks = Deque<Tick>()
     @exclusivity(unchecked) private var drainingTicks = false
     let remote: RemoteQueue
+    /// Callbacks queued with `setImmediate`.
+    let immediates = ImmediateQueue()
     /// The thread running the loop (`pthread_self` as a number), for isolation checks.
     let runningThread = Atomic<UInt>(0)
     /// Tasks started with `spawn` that have not finished; they keep the loop running.
@@ -135,6 +137,7 @@ public final class EventLoop: @unchecked Sendable {
         if closed { return }
         closed = true
         remote.detach()
+        immediates.close()
         closeAllHandles()
         uv_run(uv, UV_RUN_DEFAULT)
         uv_loop_close(uv)
@@ -151,7 +154,7 @@ public final class EventLoop: @unchecked Sendable {
             let owner = Unmanaged<Handle>.fromOpaque(data).takeUnretainedValue()
             // The inbox stays: other threads may still post to it; it never keeps the loop alive
             // once nothing else does.
-            if owner is AsyncHandle { return }
+            if owner is AsyncHandle || owner is LoopHandle { return }
             owner.close()
         }, nil)
     }

@@ -108,13 +108,6 @@ extension EventLoop {
         return t
     }
 
-    /// Runs `callback` on the next turn of the loop, after the current callbacks and every
-    /// queued tick (Node's `setImmediate`).
-    @discardableResult
-    public func setImmediate(_ callback: @escaping () -> Void) -> Timer {
-        setTimeout(0, callback)
-    }
-
     /// Runs `callback` every `ms` milliseconds until the returned timer is closed
     /// (Node's `setInterval`). The interval keeps running even if the timer is not kept.
     @discardableResult

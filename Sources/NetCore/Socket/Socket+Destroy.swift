@@ -64,7 +64,7 @@ extension Socket {
             let hadError = wasConnecting && error != nil
             if wasConnecting {
                 // Node's handle would close on the next turn of the loop, after every tick.
-                loop.setImmediate { [self] in emitClose(hadError: hadError) }
+                loop.immediate { [self] in emitClose(hadError: hadError) }
             } else {
                 loop.nextTick { [self] in emitClose(hadError: hadError) }
             }
