@@ -65,4 +65,21 @@ extension EventLoop: SerialExecutor, TaskExecutor {
     func enterRun() {
         runningThread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
     }
+
+    /// The loop is not running any more: no thread owns it until the next `run()`.
+    func leaveRun() {
+        runningThread.store(0, ordering: .releasing)
+    }
+
+    /// In debug builds, traps when a loop-confined call comes from a thread other than the one
+    /// running the loop (before `run()` and between runs, any thread may set things up). Release
+    /// builds check nothing.
+    @inline(__always)
+    func assertOnLoopThread(_ function: StaticString = #function) {
+        #if DEBUG
+        let owner = runningThread.load(ordering: .acquiring)
+        precondition(owner == 0 || owner == UInt(bitPattern: Int(bitPattern: pthread_self())),
+                     "\(function) called off the thread that runs its event loop; use EventLoop.execute to get there")
+        #endif
+    }
 }

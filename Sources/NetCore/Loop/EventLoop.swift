@@ -79,6 +79,7 @@ public final class EventLoop: @unchecked Sendable {
             uv_run(uv, UV_RUN_DEFAULT)
         } while !ticks.isEmpty
         isRunning = false
+        leaveRun()
     }
 
     /// Whether `run()` is in progress.
@@ -92,6 +93,7 @@ public final class EventLoop: @unchecked Sendable {
         drainTicks()
         let more = uv_run(uv, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0
         drainTicks()
+        leaveRun()
         return more || !ticks.isEmpty
     }
 
@@ -104,6 +106,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Queues `body` to run after the current callback, before the loop polls again
     /// (Node's `process.nextTick`).
     public func nextTick(_ body: @escaping () -> Void) {
+        assertOnLoopThread()
         ticks.append(.call(body))
     }
 

@@ -91,6 +91,7 @@ extension Socket {
     /// The common start of every connect; false when the socket is already connecting or
     /// connected (then nothing happens, as in Node).
     private func prepareConnect(onConnect: (() -> Void)?) -> Bool {
+        loop.assertOnLoopThread()
         if state.isDestroyed { reviveForReconnect() }
         guard state.connectStarted() else { return false }
         if let onConnect { once(.connect, onConnect) }

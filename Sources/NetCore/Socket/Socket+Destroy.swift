@@ -38,6 +38,7 @@ extension Socket {
     }
 
     private func tearDown(_ error: NetError?, reset: Bool) {
+        loop.assertOnLoopThread()
         guard let teardown = state.destroy(errored: error != nil) else { return }
         let wasConnecting = teardown.wasConnecting
         if let abort = connectAbort {

@@ -18,6 +18,7 @@ extension Socket {
     /// delivered on the next tick. Returns the socket.
     @discardableResult
     public func resume() -> Socket {
+        loop.assertOnLoopThread()
         if state.resume() { loop.nextTick(self, SocketStep.resume.rawValue) }
         return self
     }

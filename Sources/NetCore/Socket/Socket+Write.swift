@@ -15,6 +15,7 @@ extension Socket {
     /// ended with `EPIPE`.
     @discardableResult
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
+        loop.assertOnLoopThread()
         if !state.acceptsWrites, let refusal = state.writeRefusal {
             fail(write: callback, with: refusal)
             return false
@@ -25,6 +26,7 @@ extension Socket {
     /// Writes a string in an encoding (Node's `socket.write(string, encoding, callback)`).
     @discardableResult
     public func write(_ string: String, encoding: BufferEncoding = .utf8, callback: ((NetError?) -> Void)? = nil) -> Bool {
+        loop.assertOnLoopThread()
         if !state.acceptsWrites, let refusal = state.writeRefusal {
             fail(write: callback, with: refusal)
             return false
