@@ -90,8 +90,7 @@ final class StreamPairRun {
     /// of a side that finished or closed has seen its end (or been destroyed by a reset).
     private func quiet() -> Bool {
         guard let a = sockets["A"], let b = sockets["B"], connected else { return false }
-        for (x, xs, y, ys) in [("A", a, "B", b), ("B", b, "A", a)] {
-            _ = y
+        for (x, xs, ys) in [("A", a, b), ("B", b, a)] {
             if xs.destroyed && !closed[x]! { return false }
             let yReads = !ys.destroyed && !ys.isPaused()
             if yReads && !xs.destroyed && xs.writableCorked == 0 && xs.writableLength > 0 { return false }

@@ -137,10 +137,25 @@ public struct StreamSequence: Sendable, CustomStringConvertible {
     ///   on a side that may be destroyed.
     /// - `'drain'` and the write callbacks. When the buffer empties after `write` returned
     ///   false, Node emits `'drain'` first and then calls back the writes (Writable's
-    ///   `afterWrite`); ours calls back first. So `writeLarge` has no callback, and a side that
-    ///   wrote large passes no more callbacks.
+    ///   `afterWrite`); ours calls back first. So `writeLarge` has no callback, a side that
+    ///   wrote large passes no more callbacks, and no `writeLarge` while the side may be
+    ///   corked (a corked write with a callback would be called back with it).
+    /// - `end(data)` after `end()`. Node writes the chunk, so it fails with
+    ///   ERR_STREAM_WRITE_AFTER_END (`'error'`, then `'close'` with hadError); ours ignores
+    ///   it. No `endData` on a side that may have ended (itself, or by the peer's FIN without
+    ///   allowHalfOpen).
+    /// - `destroy(error)` with buffered writes. Node calls back the writes held by `cork()`
+    ///   with that error (`errorBuffer` uses `state.errored`); ours with ERR_STREAM_DESTROYED.
+    ///   No `destroyError` on a side that may be corked.
+    ///
+    /// Not a difference but timing: whether the kernel takes a whole large write at once
+    /// depends on how far loopback buffers have grown (up to `tcp_rmem` max, 32 MiB here)
+    /// through earlier traffic. On a fresh connection they are small, so `writeLarge` comes at
+    /// most once per side: then it stays pending while the peer is paused, and drains once it
+    /// reads, in both implementations.
     struct Rules {
         let halfOpen: [String: Bool]
+        // Each set over-approximates: "may be" ended, destroyed, corked (never cleared).
         var paused: Set<String> = []
         var ended: Set<String> = []
         var destroyed: Set<String> = []
