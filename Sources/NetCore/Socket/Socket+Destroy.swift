@@ -39,7 +39,7 @@ extension Socket {
 
     private func tearDown(_ error: NetError?, reset: Bool) {
         loop.assertOnLoopThread()
-        guard let teardown = state.destroy(errored: error != nil) else { return }
+        guard let teardown = state.destroy(error) else { return }
         let wasConnecting = teardown.wasConnecting
         if let abort = connectAbort {
             connectAbort = nil
@@ -72,12 +72,13 @@ extension Socket {
         }
     }
 
-    /// Calls back every write still queued with `ERR_STREAM_DESTROYED`, as Node's Writable does
-    /// for the writes buffered behind a destroyed stream.
+    /// Calls back every write still queued with the error the socket was destroyed with, or
+    /// `ERR_STREAM_DESTROYED`, as Node's Writable does for the writes buffered behind a destroyed
+    /// stream (`errorBuffer`).
     func failQueuedWrites() {
-        for chunk in state.takeQueuedWrites() {
-            chunk.callback?(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed"))
-        }
+        let error = state.destroyError
+            ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
+        for chunk in state.takeQueuedWrites() { chunk.callback?(error) }
     }
 
     /// The handle finished closing.

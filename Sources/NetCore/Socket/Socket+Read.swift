@@ -3,14 +3,15 @@ internal import CUV
 /// The readable side's driver: `pause`/`resume`, reads from the kernel, `'end'`. The rules are
 /// `StreamState`'s (`Stream/StreamState+Readable.swift`); this file performs its answers.
 extension Socket {
-    /// Stops the flow of `'data'` events; reading from the kernel stops too, so the peer is slowed
-    /// down instead of memory growing (Node's `pause()`). Returns the socket.
-    ///
-    /// The read stops once the current callback's ticks have run, so a `pause()` answered by a
-    /// `resume()` at once (a pipe whose destination drains right away) costs no system call.
+    /// Stops the flow of `'data'` events (Node's `pause()`). As in Node, the socket goes on
+    /// reading until `readableHighWaterMark` bytes wait unread, then stops reading from the
+    /// kernel, so the peer is slowed down instead of memory growing; the peer's end and errors
+    /// are still seen meanwhile. With `onread`, which buffers nothing, reading stops at once.
+    /// Returns the socket.
     @discardableResult
     public func pause() -> Socket {
-        if state.pause(reading: handle?.reading == true) { loop.nextTick(self, SocketStep.stopReading.rawValue) }
+        state.pause()
+        if onread != nil { handle?.readStop() }
         return self
     }
 
@@ -25,11 +26,6 @@ extension Socket {
 
     /// Whether the socket was paused with `pause()` (Node's `isPaused()`).
     public func isPaused() -> Bool { state.flow == .paused }
-
-    /// The tick `pause()` queued: stop reading if the socket is still paused.
-    func stopReadingTick() {
-        if state.stopReadingTick() { handle?.readStop() }
-    }
 
     /// The tick `resume()` queued: deliver what is buffered, then read again.
     func resumeTick() {

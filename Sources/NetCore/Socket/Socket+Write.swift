@@ -65,7 +65,14 @@ extension Socket {
     /// Returns the socket.
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
-        if let data, state.writeRefusal == nil { _ = enqueue(data, callback: nil) }
+        if let data {
+            // As Node, the chunk is written first: after `end()` that fails (an `'error'`).
+            if !state.acceptsWrites, let refusal = state.writeRefusal {
+                fail(write: nil, with: refusal)
+            } else {
+                _ = enqueue(data, callback: nil)
+            }
+        }
         if let callback, state.addEndCallback(callback) { loop.nextTick(callback) }
         switch state.end() {
         case .nothing: break
@@ -163,6 +170,8 @@ extension Socket {
         inFlight = nil
         state.batchCompleted(bytes: request.byteCount)
         let error: NetError? = status < 0 && !destroyed ? .errno(status, syscall: "write") : nil
+        // Node's `afterWrite`: an owed `'drain'` comes before the callbacks of the writes.
+        if error == nil && state.writableLength == 0 { emitDrainIfNeeded() }
         for chunk in request.chunks { chunk.callback?(error) }
         loop.writeRequests.put(request)
         if let error {

@@ -241,8 +241,6 @@ enum SocketStep: UInt8 {
     case end
     /// Emit `'finish'` (the peer ended first, so closing sends the FIN).
     case finish
-    /// Stop reading if still paused (`pause()`).
-    case stopReading
 }
 
 extension Socket: TickTarget {
@@ -252,7 +250,6 @@ extension Socket: TickTarget {
         case .drain: drainTick()
         case .end: if !destroyed { end() }
         case .finish: finishWritable()
-        case .stopReading: stopReadingTick()
         case nil: break
         }
     }

@@ -6,7 +6,7 @@ extension StreamState {
         case deliver
         /// It was buffered; keep reading.
         case buffered
-        /// It was buffered and the buffer is full or the stream paused: stop reading.
+        /// It was buffered and the buffer is at the high-water mark: stop reading.
         case bufferedStopReading
     }
 
@@ -17,33 +17,26 @@ extension StreamState {
         if flow == .flowing && readBuffer.isEmpty { return .deliver }
         readBuffer.append(chunk)
         readableLength += chunk.count
-        return readableLength >= readableHighWaterMark || flow == .paused ? .bufferedStopReading : .buffered
+        return readableLength >= readableHighWaterMark ? .bufferedStopReading : .buffered
     }
 
     /// A read landed in the caller's `onread` memory (no buffering in that mode).
     mutating func receivedInPlace(_ count: Int) { bytesRead += count }
 
-    /// Whether reading from the kernel is wanted: open, not paused, not at the end, and under the
-    /// mark or with nothing buffered (so a stream with `highWaterMark` 0 still reads, as in Node).
+    /// Whether reading from the kernel should start now: open, not at the end, not paused, and
+    /// under the mark or with nothing buffered (so a stream with `highWaterMark` 0 still reads,
+    /// as in Node). Asked when the stream opens and when it resumes: a stream paused before it
+    /// opened (`pauseOnConnect`, or `pause()` while connecting) does not read until `resume()`,
+    /// and then an idle handle does not keep the loop alive, as in Node. Pausing a stream that is
+    /// already reading does not stop the reads (Node's paused socket fills its buffer up to the
+    /// mark first, and still sees the peer's end); `onread` mode, which buffers nothing, stops.
     var wantsToRead: Bool {
         connection == .open && readableEnd == .open && flow != .paused
             && (readBuffer.isEmpty || readableLength < readableHighWaterMark)
     }
 
-    /// `pause()`: true when the driver should queue the stop-reading tick (it is reading and no
-    /// such tick is queued yet).
-    mutating func pause(reading: Bool) -> Bool {
-        flow = .paused
-        guard reading, !pending.contains(.stopReading) else { return false }
-        pending.insert(.stopReading)
-        return true
-    }
-
-    /// The stop-reading tick ran: true when reading should stop (still paused).
-    mutating func stopReadingTick() -> Bool {
-        pending.remove(.stopReading)
-        return flow == .paused
-    }
+    /// `pause()`: the flow stops; buffered and newly read chunks wait for `resume()`.
+    mutating func pause() { flow = .paused }
 
     /// `resume()` (or a consumer appeared): true when the driver should queue the resume tick.
     mutating func resume() -> Bool {
@@ -64,9 +57,10 @@ extension StreamState {
     }
 
     /// The buffer was delivered as far as the flow allows: true when `'end'` should be queued for
-    /// the next tick (end of stream seen, nothing left, not paused).
+    /// the next tick (end of stream seen, nothing left; a paused stream with nothing buffered
+    /// ends too, as in Node).
     mutating func queueEndIfDue() -> Bool {
-        guard readableEnd == .eofReceived, readBuffer.isEmpty, flow != .paused else { return false }
+        guard readableEnd == .eofReceived, readBuffer.isEmpty else { return false }
         readableEnd = .endQueued
         return true
     }

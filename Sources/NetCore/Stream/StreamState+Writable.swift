@@ -14,17 +14,18 @@ extension StreamState {
     /// Once the peer has ended a stream that is not half-open and our side has ended too, every
     /// write fails with `EPIPE`, even after the stream is destroyed: Node's `writeAfterFIN`
     /// answers before the stream's own destroyed check.
+    /// After that, Node's Writable checks "ended" before "destroyed".
     var writeRefusal: NetError? {
         if writableEnd != .open && peerEnded {
             var e = NetError(code: .EPIPE, message: "This socket has been ended by the other party")
             e.errno = nil
             return e
         }
-        if isDestroyed {
-            return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
-        }
         if writableEnd != .open {
             return NetError(code: .ERR_STREAM_WRITE_AFTER_END, message: "write after end")
+        }
+        if isDestroyed {
+            return NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
         }
         if connection == .unconnected {
             return NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
@@ -134,9 +135,15 @@ extension StreamState {
         case flushThenShutdown
     }
 
-    /// `end()`: the writable side ends (and any cork is released).
+    /// `end()`: the writable side ends (and any cork is released). On a stream destroyed
+    /// without an error it still counts as ended (`writableEnded`), as in Node, but nothing
+    /// more happens.
     mutating func end() -> EndRoute {
-        guard writableEnd == .open, !isDestroyed else { return .nothing }
+        guard writableEnd == .open else { return .nothing }
+        if isDestroyed {
+            if !isErrored { writableEnd = .ending }
+            return .nothing
+        }
         writableEnd = .ending
         corked = 0
         return connection == .unconnected ? .finishNextTick : .flushThenShutdown

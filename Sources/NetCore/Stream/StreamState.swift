@@ -11,10 +11,11 @@ import DequeModule
 /// `'close'` starts from a fresh value (`revived()`).
 ///
 /// The rules, as Node has them:
-/// - Readable: no data flows until someone consumes it (`readableFlowing` nil); `pause()` stops
-///   the flow and, once the current ticks have run, reading; chunks read while paused are buffered
-///   up to the high-water mark, then reading stops; `'end'` comes once, after every buffered chunk,
-///   on the tick after end of stream was seen while flowing.
+/// - Readable: no data flows until someone consumes it (`readableFlowing` nil), but the stream
+///   reads from the kernel all the same: chunks nobody takes (before a consumer, or while paused)
+///   are buffered up to the high-water mark, then reading stops until they are taken; `'end'`
+///   comes once, after every buffered chunk, on the tick after end of stream was seen with
+///   nothing buffered (paused or not, as in Node).
 /// - Writable: a write is tried at once when nothing is queued, corked or in flight; the rest is
 ///   queued, and queued chunks leave as one batch; `write` answers false from the high-water mark
 ///   on, and `'drain'` follows once the queue is empty (never after `end()`); `end()` waits for the
@@ -31,7 +32,7 @@ struct StreamState {
         /// Connected or accepted: reads and writes reach the handle.
         case open
         /// Destroyed, with or without an error; `'close'` follows once the handle is closed.
-        case destroyed(errored: Bool)
+        case destroyed(error: NetError?)
     }
 
     /// Whether data flows (Node's `readableFlowing`).
@@ -73,8 +74,6 @@ struct StreamState {
         let rawValue: UInt8
         /// A tick that delivers the buffered data, then reads again.
         static let resume = Pending(rawValue: 1)
-        /// A tick that stops reading if the stream is still paused.
-        static let stopReading = Pending(rawValue: 2)
     }
 
     /// The readable high-water mark in bytes.
@@ -148,8 +147,13 @@ struct StreamState {
         if case .destroyed = connection { return true }
         return false
     }
+    /// The error the stream was destroyed with, if any (Node's `errored`).
+    var destroyError: NetError? {
+        if case .destroyed(let error) = connection { return error }
+        return nil
+    }
     /// Whether the stream was destroyed with an error.
-    var isErrored: Bool { connection == .destroyed(errored: true) }
+    var isErrored: Bool { destroyError != nil }
     /// Whether `'end'` was emitted.
     var readableEnded: Bool { readableEnd == .ended }
     /// Whether `end()` was called.
@@ -216,10 +220,10 @@ struct StreamState {
     }
 
     /// `destroy(error)`: nil when the stream was already destroyed (nothing happens again).
-    mutating func destroy(errored: Bool) -> Teardown? {
+    mutating func destroy(_ error: NetError?) -> Teardown? {
         guard !isDestroyed else { return nil }
         let wasConnecting = connection == .connecting
-        connection = .destroyed(errored: errored)
+        connection = .destroyed(error: error)
         pending = []
         return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
     }
@@ -227,7 +231,7 @@ struct StreamState {
     /// The handle closed without `destroy()` (the loop closed every handle): the stream is
     /// destroyed all the same.
     mutating func handleClosed() {
-        if !isDestroyed { connection = .destroyed(errored: false) }
+        if !isDestroyed { connection = .destroyed(error: nil) }
     }
 
     /// Whether `'close'` ended the stream for good: destroyed and not connecting again.
