@@ -4,9 +4,12 @@ import Glibc
 
 /// Decides whether an IP address may be connected to or accepted from. NetExtras' `BlockList`
 /// is one; `ServerOptions.blockList` and `SocketConnectOptions.blockList` take any.
+///
+/// The filter gets the parsed address: on connect, the value the target's text was parsed into
+/// once; on accept, the peer's address read from its socket address, never through text.
 public protocol AddressFilter: AnyObject, Sendable {
-    /// Whether `address` (an IP literal of `family` 4 or 6) is refused.
-    func blocks(address: String, family: Int) -> Bool
+    /// Whether `address` is refused.
+    func blocks(_ address: IPAddress) -> Bool
 }
 
 /// What a custom `lookup` is asked for (Node's `dns.lookup` options).
