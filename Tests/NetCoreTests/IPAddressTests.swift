@@ -1,6 +1,7 @@
 // NetCore's `IPAddress`: the value connect, listen, lookup checks, accept and address filters
 // share. Parsing follows Node's `net.isIP`; printing follows what Node prints for an address;
 // socket addresses convert on the bits, without text.
+import CMallocCounter
 import Testing
 @testable import NetCore
 import Net
@@ -59,6 +60,36 @@ import Glibc
         let unknown = try #require(IPAddress("fe80::1%nosuchif0"))
         #expect(unknown.sockaddrIn6(port: 0).sin6_scope_id == 0)
         #expect(AddressInfo(lo, port: 1).address == "fe80::1")
+    }
+}
+
+@Suite struct IPAddressAllocationTests {
+    // Parsing without a zone, the isIP scan, socket address conversion and a BlockList check
+    // allocate nothing (the zone id, when kept, and printing make the only strings).
+    @Test func parsingConvertingAndCheckingAllocateNothing() throws {
+        guard cmc_counting_enabled() != 0 else { return }
+        // Zone-less texts only: a kept zone id is a string of its own.
+        let texts = ["127.0.0.1", "2001:0db8:0000:0000:0000:0000:1428:57ab", "::ffff:192.0.2.1",
+                     "01.2.3.4", "fe80::1%", "not an address at all"].map { String($0) }
+        let list = BlockList()
+        try list.addSubnet("10.0.0.0", prefix: 8)
+        try list.addRange("2001:db8::", "2001:db8::ffff", family: .ipv6)
+        var sum = 0
+        var before: UInt64 = 0
+        for iteration in 0..<1001 {
+            if iteration == 1 { before = cmc_thread_allocations() }
+            var i = 0
+            while i < texts.count {
+                let t = texts[i]
+                i += 1
+                sum += IPAddress.family(of: t)
+                guard let a = IPAddress(t) else { continue }
+                sum += a.withSockaddr(port: 80) { IPAddress.endpoint($0)?.port ?? 0 }
+                if list.check(a) { sum += 1 }
+            }
+        }
+        #expect(cmc_thread_allocations() - before == 0)
+        #expect(sum > 0)
     }
 }
 
