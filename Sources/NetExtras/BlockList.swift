@@ -103,13 +103,27 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
     /// Text that is not an address of `family` is never blocked: this returns `false` rather
     /// than throwing. Allocation-free.
     public func check(_ address: String, family: SocketAddress.Family = .ipv4) -> Bool {
-        guard let ip = IPText.parseSocketAddress(address, ipv6: family == .ipv6) else { return false }
+        guard let ip = IPAddress(bindingText: address, ipv6: family == .ipv6) else { return false }
         return check(ip)
     }
 
     /// Whether the address of `address` is blocked by any rule. Allocation-free.
     public func check(_ address: SocketAddress) -> Bool {
         check(address.ip)
+    }
+
+    /// Whether `address` is blocked by any rule; its zone id, if any, plays no part.
+    /// Allocation-free.
+    public func check(_ address: IPAddress) -> Bool {
+        lock.withReadLock {
+            // Newest first, by index: no iterator machinery that could allocate.
+            var i = storage.count
+            while i > 0 {
+                i -= 1
+                if storage[i].matches(address) { return true }
+            }
+            return false
+        }
     }
 
     // MARK: - Inspecting
@@ -140,14 +154,14 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
 
     // MARK: - Internals
 
-    private static func parse(_ text: String, _ family: SocketAddress.Family) throws(NetError) -> IPValue {
-        guard let ip = IPText.parseSocketAddress(text, ipv6: family == .ipv6) else {
+    private static func parse(_ text: String, _ family: SocketAddress.Family) throws(NetError) -> IPAddress {
+        guard let ip = IPAddress(bindingText: text, ipv6: family == .ipv6) else {
             throw NetError.invalidAddress()
         }
         return ip
     }
 
-    private func addRange(_ start: IPValue, _ end: IPValue) throws(NetError) {
+    private func addRange(_ start: IPAddress, _ end: IPAddress) throws(NetError) {
         if start.compare(end) == .greater {
             let received = SocketAddress(ip: start, port: 0).description
             throw NetError.invalidArgValue("start", received, reason: "must come before end")
@@ -155,7 +169,7 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
         add(.range(start, end))
     }
 
-    private func addSubnet(_ network: IPValue, prefix: Int) throws(NetError) {
+    private func addSubnet(_ network: IPAddress, prefix: Int) throws(NetError) {
         let maximum = network.isIPv6 ? 128 : 32
         guard (0...maximum).contains(prefix) else {
             throw NetError.outOfRange("prefix", range: ">= 0 && <= \(maximum)", integer: prefix)
@@ -166,24 +180,12 @@ public final class BlockList: @unchecked Sendable, CustomStringConvertible {
     private func add(_ rule: BlockListRule) {
         lock.withWriteLock { storage.append(rule) }
     }
-
-    private func check(_ ip: IPValue) -> Bool {
-        lock.withReadLock {
-            // Newest first, by index: no iterator machinery that could allocate.
-            var i = storage.count
-            while i > 0 {
-                i -= 1
-                if storage[i].matches(ip) { return true }
-            }
-            return false
-        }
-    }
 }
 
 extension BlockList: AddressFilter {
-    /// Whether the list blocks `address` of `family` 4 or 6, so a `BlockList` can be given as
+    /// Whether the list blocks `address` (as `check(_:)` with an `IPAddress`), so a `BlockList` can be given as
     /// `ServerOptions.blockList` or `SocketConnectOptions.blockList`.
-    public func blocks(address: String, family: Int) -> Bool {
-        check(address, family: family == 6 ? .ipv6 : .ipv4)
+    public func blocks(_ address: IPAddress) -> Bool {
+        check(address)
     }
 }

@@ -1,15 +1,17 @@
 /// One rule of a ``BlockList``: a single address, an inclusive range, or a subnet.
 ///
-/// Rules hold fixed-size ``IPValue``s, so testing one against an address never allocates.
+/// Rules hold `IPAddress` values without zone ids, so testing one against an address never allocates.
+
+import NetCore
 enum BlockListRule: Sendable, Equatable {
-    case address(IPValue)
-    case range(IPValue, IPValue)
-    case subnet(IPValue, prefix: Int)
+    case address(IPAddress)
+    case range(IPAddress, IPAddress)
+    case subnet(IPAddress, prefix: Int)
 
     /// Whether `ip` is blocked by this rule, with Node's cross-family semantics (an IPv4 value and
     /// its `::ffff:` form are the same address; other IPv6 values never match IPv4 rules).
     @inline(__always)
-    func matches(_ ip: IPValue) -> Bool {
+    func matches(_ ip: IPAddress) -> Bool {
         switch self {
         case .address(let a):
             return a.matches(ip)
@@ -28,13 +30,13 @@ enum BlockListRule: Sendable, Equatable {
     var text: String {
         switch self {
         case .address(let a):
-            return "Address: \(Self.familyName(a)) \(IPText.format(a))"
+            return "Address: \(Self.familyName(a)) \(a)"
         case .range(let start, let end):
-            return "Range: \(Self.familyName(start)) \(IPText.format(start))-\(IPText.format(end))"
+            return "Range: \(Self.familyName(start)) \(start)-\(end)"
         case .subnet(let network, let prefix):
-            return "Subnet: \(Self.familyName(network)) \(IPText.format(network))/\(prefix)"
+            return "Subnet: \(Self.familyName(network)) \(network)/\(prefix)"
         }
     }
 
-    private static func familyName(_ ip: IPValue) -> String { ip.isIPv6 ? "IPv6" : "IPv4" }
+    private static func familyName(_ ip: IPAddress) -> String { ip.isIPv6 ? "IPv6" : "IPv4" }
 }

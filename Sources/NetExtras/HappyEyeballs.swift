@@ -84,7 +84,7 @@ package struct HappyEyeballs {
     package let localPort: Int?
     /// How long an attempt other than the last may take, in milliseconds.
     package let attemptTimeout: Int
-    private let isBlocked: (LookupAddress) -> Bool
+    private let isBlocked: (Int) -> Bool
     private var phase = Phase.idle
     private var timerFor: Int?
     /// Every attempt's error so far, in order.
@@ -96,11 +96,21 @@ package struct HappyEyeballs {
         addresses: [LookupAddress], port: Int, localPort: Int? = nil, attemptTimeout: Int,
         isBlocked: @escaping (LookupAddress) -> Bool = { _ in false }
     ) {
+        self.init(addresses: addresses, port: port, localPort: localPort, attemptTimeout: attemptTimeout,
+                  isBlockedAt: { isBlocked(addresses[$0]) })
+    }
+
+    /// A machine whose `isBlockedAt` is asked by index into `addresses` (so a caller can answer
+    /// from addresses it parsed already).
+    package init(
+        addresses: [LookupAddress], port: Int, localPort: Int? = nil, attemptTimeout: Int,
+        isBlockedAt: @escaping (Int) -> Bool
+    ) {
         self.addresses = addresses
         self.port = port
         self.localPort = localPort
         self.attemptTimeout = attemptTimeout
-        self.isBlocked = isBlocked
+        self.isBlocked = isBlockedAt
     }
 
     /// Whether the connect has ended (won, failed or aborted).
@@ -167,7 +177,7 @@ package struct HappyEyeballs {
 
     /// Attempt `i` is bound (or needs no binding): refuse it if blocked, else connect.
     private mutating func afterBind(_ i: Int) -> [Action] {
-        if isBlocked(addresses[i]) {
+        if isBlocked(i) {
             let error = NetError.ipBlocked(addresses[i].address)
             errors.append(error)
             let close: [Action] = localPort != nil ? [.abandon(i)] : []

@@ -9,6 +9,8 @@ import NetCore
 package final class HappyEyeballsDriver {
     private let socket: Socket
     private var machine: HappyEyeballs
+    /// The parsed address of each of the machine's addresses, by index.
+    private let parsed: [IPAddress]
     private var attempts: [Int: ConnectAttempt] = [:]
     private var timer: Timer?
     private var timerIndex: Int?
@@ -35,30 +37,32 @@ package final class HappyEyeballsDriver {
                 socket.emit(.lookup, LookupEvent(error: nil, address: answer.address, family: answer.family, host: host))
                 guard socket.connectPending else { return }
             }
-            let ordered = AddressOrder.interleave(answers)
+            let ordered = AddressOrder.interleaveParsed(answers)
             guard ordered.count > 1 else {
                 if let only = ordered.first {
-                    socket.connectResolved(ip: only.address, options: options)
+                    socket.connectResolved(ip: only.answer.address, address: only.address, options: options)
                 } else if let first = answers.first, case .failure(let error) = Socket.check(first, host: host, port: options.port) {
                     socket.failConnect(error)
                 }
                 return
             }
             let blockList = options.blockList
+            let parsed = ordered.map(\.address)
             let machine = HappyEyeballs(
-                addresses: ordered, port: options.port, localPort: options.localPort,
+                addresses: ordered.map(\.answer), port: options.port, localPort: options.localPort,
                 attemptTimeout: max(10, attemptTimeout),
-                isBlocked: { blockList?.blocks(address: $0.address, family: $0.family) ?? false })
-            let driver = HappyEyeballsDriver(socket: socket, machine: machine)
+                isBlockedAt: { blockList?.blocks(parsed[$0]) ?? false })
+            let driver = HappyEyeballsDriver(socket: socket, machine: machine, parsed: parsed)
             socket.autoSelectFamilyAttemptedAddresses = []
             socket.onConnectAbort = { driver.abort() }
             driver.run(.start)
         }
     }
 
-    private init(socket: Socket, machine: HappyEyeballs) {
+    private init(socket: Socket, machine: HappyEyeballs, parsed: [IPAddress]) {
         self.socket = socket
         self.machine = machine
+        self.parsed = parsed
     }
 
     /// Feeds `input` to the machine and performs the actions, feeding back what they report at
@@ -131,7 +135,7 @@ package final class HappyEyeballsDriver {
     private func attempt(_ i: Int) -> ConnectAttempt {
         if let a = attempts[i] { return a }
         let a = machine.addresses[i]
-        let attempt = socket.makeAttempt(ip: a.address, port: machine.port, localPort: machine.localPort)
+        let attempt = socket.makeAttempt(ip: a.address, address: parsed[i], port: machine.port, localPort: machine.localPort)
         attempts[i] = attempt
         return attempt
     }

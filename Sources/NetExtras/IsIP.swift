@@ -1,8 +1,10 @@
 // Node's `net.isIP`, `net.isIPv4` and `net.isIPv6` as module-level functions.
 //
 // Node tests strings against two regular expressions (lib/internal/net.js); these functions
-// accept exactly the same strings with a scanner over the UTF-8 bytes that neither allocates nor
-// uses regular expressions.
+// accept exactly the same strings. They ask NetCore's `IPAddress` parser, the one every connect,
+// listen and lookup check uses, through its allocation-free byte scanner.
+
+import NetCore
 
 /// Whether `input` is an IPv4 address in dotted-decimal form (Node's `net.isIPv4`).
 ///
@@ -15,7 +17,7 @@
 /// isIPv4("127.000.0.1") // false
 /// ```
 public func isIPv4(_ input: String) -> Bool {
-    IPText.withUTF8(input) { IPText.parseIPv4($0, 0, $0.count) != nil }
+    IPAddress.family(of: input) == 4
 }
 
 /// Whether `input` is an IPv6 address in any RFC 4291 text form (Node's `net.isIPv6`).
@@ -32,16 +34,7 @@ public func isIPv4(_ input: String) -> Bool {
 /// isIPv6("1::2::3")        // false
 /// ```
 public func isIPv6(_ input: String) -> Bool {
-    IPText.withUTF8(input) { bytes in
-        var end = 0
-        while end < bytes.count && bytes[end] != UInt8(ascii: "%") { end += 1 }
-        if end < bytes.count {
-            // A zone id: one or more of [0-9a-zA-Z-.:].
-            guard end + 1 < bytes.count else { return false }
-            for i in (end + 1)..<bytes.count where !isZoneByte(bytes[i]) { return false }
-        }
-        return IPText.parseIPv6(bytes, 0, end) != nil
-    }
+    IPAddress.family(of: input) == 6
 }
 
 /// The IP version of `input`: `4` for an IPv4 address, `6` for an IPv6 address, `0` otherwise
@@ -53,18 +46,5 @@ public func isIPv6(_ input: String) -> Bool {
 /// isIP("localhost")  // 0
 /// ```
 public func isIP(_ input: String) -> Int {
-    if isIPv4(input) { return 4 }
-    if isIPv6(input) { return 6 }
-    return 0
-}
-
-@inline(__always)
-private func isZoneByte(_ c: UInt8) -> Bool {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-        UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"):
-        return true
-    default:
-        return false
-    }
+    IPAddress.family(of: input)
 }

@@ -2,6 +2,8 @@
 // `http://` URL with the WHATWG URL parser. Only the part of that parser that can lead to an
 // IP address is reproduced here.
 
+import NetCore
+
 extension SocketAddress {
     /// Parses `"host:port"` into a socket address, or returns `nil` (Node's
     /// `SocketAddress.parse(input)`, added in Node 23.4).
@@ -71,15 +73,15 @@ extension SocketAddress {
     }
 
     /// The URL host parser, limited to the outcomes that are IP addresses.
-    static func parseHost(_ host: [UInt8]) -> IPValue? {
+    static func parseHost(_ host: [UInt8]) -> IPAddress? {
         if host.first == UInt8(ascii: "[") {
             guard host.count >= 2, host.last == UInt8(ascii: "]") else { return nil }
             return host.withUnsafeBufferPointer { b in
-                IPText.parseIPv6(b, 1, b.count - 1).map { IPValue(high: $0.high, low: $0.low) }
+                IPAddress.parseIPv6(b, 1, b.count - 1)
             }
         }
         guard let domain = asciiDomain(percentDecoded(host)), endsInNumber(domain) else { return nil }
-        return parseURLIPv4(domain).map(IPValue.init(ipv4:))
+        return parseURLIPv4(domain).map(IPAddress.init(ipv4:))
     }
 
     private static func percentDecoded(_ bytes: [UInt8]) -> [UInt8] {
@@ -88,7 +90,7 @@ extension SocketAddress {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-                let h = IPText.hexValue(bytes[i + 1]), let l = IPText.hexValue(bytes[i + 2])
+                let h = IPAddress.hexDigitValue(bytes[i + 1]), let l = IPAddress.hexDigitValue(bytes[i + 2])
             {
                 out.append(UInt8(h << 4 | l))
                 i += 3
@@ -151,7 +153,7 @@ extension SocketAddress {
         let limit: UInt64 = (1 << 32) + 1
         var value: UInt64 = 0
         for c in digits {
-            guard let d = IPText.hexValue(c).map(UInt64.init), d < radix,
+            guard let d = IPAddress.hexDigitValue(c).map(UInt64.init), d < radix,
                 radix == 16 || c <= UInt8(ascii: "9")
             else { return nil }
             value = min(value * radix + d, limit)

@@ -48,8 +48,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     public let port: Int
     /// The IPv6 flow label, 0…1048575; always 0 for IPv4.
     public let flowlabel: Int
-    /// The parsed address, for allocation-free matching.
-    let ip: IPValue
+    /// The parsed address (never with a zone id), for allocation-free matching.
+    let ip: IPAddress
 
     /// Creates a socket address, validating each part (Node's `new SocketAddress(options)`).
     ///
@@ -75,7 +75,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             throw NetError.outOfRange("options.flowlabel", range: ">= 0 && <= 4294967295", integer: flowlabel)
         }
         let text = address ?? (family == .ipv4 ? "127.0.0.1" : "::")
-        guard let ip = IPText.parseSocketAddress(text, ipv6: family == .ipv6) else {
+        guard let ip = IPAddress(bindingText: text, ipv6: family == .ipv6) else {
             throw NetError.invalidAddress()
         }
         if family == .ipv6 && flowlabel > 0xFFFFF {
@@ -84,11 +84,11 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.init(ip: ip, port: port, flowlabel: family == .ipv6 ? flowlabel : 0)
     }
 
-    /// A socket address from an already-validated value.
-    init(ip: IPValue, port: Int, flowlabel: Int = 0) {
-        self.ip = ip
+    /// A socket address from an already-validated value; a zone id is dropped, as Node does.
+    init(ip: IPAddress, port: Int, flowlabel: Int = 0) {
+        self.ip = ip.withoutZone
         self.family = ip.isIPv6 ? .ipv6 : .ipv4
-        self.address = IPText.format(ip)
+        self.address = self.ip.description
         self.port = port
         self.flowlabel = flowlabel
     }

@@ -4,9 +4,12 @@ import Glibc
 
 /// Decides whether an IP address may be connected to or accepted from. NetExtras' `BlockList`
 /// is one; `ServerOptions.blockList` and `SocketConnectOptions.blockList` take any.
+///
+/// The filter gets the parsed address: on connect, the value the target's text was parsed into
+/// once; on accept, the peer's address read from its socket address, never through text.
 public protocol AddressFilter: AnyObject, Sendable {
-    /// Whether `address` (an IP literal of `family` 4 or 6) is refused.
-    func blocks(address: String, family: Int) -> Bool
+    /// Whether `address` is refused.
+    func blocks(_ address: IPAddress) -> Bool
 }
 
 /// What a custom `lookup` is asked for (Node's `dns.lookup` options).
@@ -40,26 +43,38 @@ package protocol ConnectStrategy: Sendable {
 /// The process-wide connect defaults, guarded by a pthread mutex (read on every connect, from
 /// any loop's thread; written rarely).
 package final class ConnectDefaults: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
+    // @unchecked Sendable: `_strategy` is only read and written while holding `mutex`. The mutex
+    // lives in its own allocation, so its address never moves while threads use it.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var _strategy: (any ConnectStrategy)?
 
-    private init() { pthread_mutex_init(&mutex, nil) }
+    private init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
 
     /// The one instance.
     package static let shared = ConnectDefaults()
 
     /// The installed strategy, if any.
     package var strategy: (any ConnectStrategy)? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return _strategy
     }
 
     /// Installs `strategy` for every later connect.
     package func install(_ strategy: any ConnectStrategy) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         _strategy = strategy
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 }
 

@@ -42,8 +42,8 @@ enum Lookup {
             var answers: [LookupAddress] = []
             var entry: UnsafePointer<addrinfo>? = res.map { UnsafePointer($0) }
             while let e = entry {
-                if let sa = cuv_ai_addr(e), let info = InetAddress.info(sa) {
-                    answers.append(LookupAddress(address: info.address, family: info.family == "IPv6" ? 6 : 4))
+                if let sa = cuv_ai_addr(e), let (address, _) = IPAddress.endpoint(sa) {
+                    answers.append(LookupAddress(address: address.withoutZone.description, family: address.family))
                 }
                 entry = cuv_ai_next(e)
             }

@@ -78,11 +78,11 @@ extension Server {
     private func listenTCP(port: Int, host: String?, backlog: Int, ipv6Only: Bool) {
         let id = listenID
         guard let host, !host.isEmpty else {
-            bindAndListen(ip: nil, port: port, backlog: backlog, ipv6Only: ipv6Only)
+            bindAndListen(nil, port: port, backlog: backlog, ipv6Only: ipv6Only)
             return
         }
-        if InetAddress.family(of: host) != 0 {
-            bindAndListen(ip: host, port: port, backlog: backlog, ipv6Only: ipv6Only)
+        if let address = IPAddress(host) {
+            bindAndListen((host, address), port: port, backlog: backlog, ipv6Only: ipv6Only)
             return
         }
         lookupInFlight = true
@@ -92,19 +92,25 @@ extension Server {
             switch result {
             case .success(let answers):
                 let usable = answers.first { !$0.address.lowercased().hasPrefix("fe80:") } ?? answers[0]
-                bindAndListen(ip: usable.address, port: port, backlog: backlog, ipv6Only: ipv6Only)
+                guard let address = IPAddress(usable.address) else {
+                    let error = NetError.uvWithHostPort(Int32(UV_EINVAL.rawValue), syscall: "listen", address: usable.address, port: port)
+                    loop.nextTick { [self] in emitError(error) }
+                    return
+                }
+                bindAndListen((usable.address, address), port: port, backlog: backlog, ipv6Only: ipv6Only)
             case .failure(let error):
                 loop.nextTick { [self] in emitError(error) }
             }
         }
     }
 
-    /// Binds (to `::` then `0.0.0.0` when `ip` is nil) and listens; reports failure as `'error'`
-    /// on the next tick and leaves the server free to listen again.
-    private func bindAndListen(ip: String?, port: Int, backlog: Int, ipv6Only: Bool) {
-        var result = tryListen(ip: ip ?? "::", port: port, backlog: backlog, ipv6Only: ipv6Only)
-        if ip == nil, !ipv6Only, case .failure = result {
-            result = tryListen(ip: "0.0.0.0", port: port, backlog: backlog, ipv6Only: false)
+    /// Binds to `target` (its text as given, for errors, and its parsed address), or to `::`
+    /// then `0.0.0.0` when it is nil, and listens; reports failure as `'error'` on the next tick
+    /// and leaves the server free to listen again.
+    private func bindAndListen(_ target: (text: String, address: IPAddress)?, port: Int, backlog: Int, ipv6Only: Bool) {
+        var result = tryListen(target ?? ("::", .anyIPv6), port: port, backlog: backlog, ipv6Only: ipv6Only)
+        if target == nil, !ipv6Only, case .failure = result {
+            result = tryListen(("0.0.0.0", .anyIPv4), port: port, backlog: backlog, ipv6Only: false)
         }
         finishListen(path: nil, result: result)
     }
@@ -131,12 +137,15 @@ extension Server {
         }
     }
 
-    private func tryListen(ip: String, port: Int, backlog: Int, ipv6Only: Bool) -> Result<StreamHandle, NetError> {
-        let family: Int32 = InetAddress.family(of: ip) == 6 ? AF_INET6 : AF_INET
+    private func tryListen(
+        _ target: (text: String, address: IPAddress), port: Int, backlog: Int, ipv6Only: Bool
+    ) -> Result<StreamHandle, NetError> {
+        let ip = target.text
+        let family: Int32 = target.address.isIPv6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: ip, port: port)) }
         var status: Int32 = reusePort ? cuv_set_reuseport(h.tcp) : 0
-        if status == 0 { status = h.bind(ip: ip, port: port, ipv6Only: ipv6Only && family == AF_INET6) }
+        if status == 0 { status = h.bind(target.address, port: port, ipv6Only: ipv6Only && family == AF_INET6) }
         if status == 0 { status = h.listen(backlog: backlog) }
         if status < 0 {
             h.close()

@@ -131,8 +131,7 @@ public final class Server: EventEmitter {
             drop(client)
             return
         }
-        if let filter = options.blockList, let peer = client.peerName,
-           filter.blocks(address: peer.address, family: peer.family == "IPv6" ? 6 : 4) {
+        if let filter = options.blockList, let peer = client.peerAddress, filter.blocks(peer.address) {
             // Refused before it becomes a socket: no 'connection', no 'drop' (as Node).
             client.close()
             return

@@ -30,9 +30,9 @@ extension Socket {
         }
     }
 
-    /// Node's checks of one lookup answer: an IP literal of family 4 or 6.
-    package static func check(_ answer: LookupAddress, host: String, port: Int) -> Result<LookupAddress, NetError> {
-        if InetAddress.family(of: answer.address) == 0 {
+    /// Node's checks of one lookup answer: an IP literal of family 4 or 6; gives the parsed address.
+    package static func check(_ answer: LookupAddress, host: String, port: Int) -> Result<IPAddress, NetError> {
+        guard let address = IPAddress(answer.address) else {
             return .failure(NetError(code: .ERR_INVALID_IP_ADDRESS, message: "Invalid IP address: \(answer.address)", name: "TypeError"))
         }
         if answer.family != 4 && answer.family != 6 {
@@ -41,7 +41,7 @@ extension Socket {
             e.port = port
             return .failure(e)
         }
-        return .success(answer)
+        return .success(address)
     }
 
     /// Whether the socket still waits for its connect to end (not destroyed meanwhile).
@@ -57,15 +57,15 @@ extension Socket {
     /// Connects to one resolved address as a plain connect does (Node's `internalConnect`):
     /// the socket's own handle, `'connectionAttempt'`, the `blockList` check, then `'connect'`
     /// or `'connectionAttemptFailed'`, `'error'` and `'close'`.
-    package func connectResolved(ip: String, options: SocketConnectOptions) {
+    package func connectResolved(ip: String, address: IPAddress, options: SocketConnectOptions) {
         refreshTimeout()
-        startConnect(ip: ip, port: options.port, options: options)
+        startConnect(ip: ip, address: address, port: options.port, options: options)
     }
 
     /// A connect attempt to `ip:port` on a TCP handle of its own, not yet the socket's;
     /// `localPort`, when given, is bound on the family's any-address by `ConnectAttempt.bind()`.
-    package func makeAttempt(ip: String, port: Int, localPort: Int?) -> ConnectAttempt {
-        ConnectAttempt(loop: loop, address: ip, port: port, localPort: localPort)
+    package func makeAttempt(ip: String, address: IPAddress, port: Int, localPort: Int?) -> ConnectAttempt {
+        ConnectAttempt(loop: loop, address: ip, ip: address, port: port, localPort: localPort)
     }
 
     /// Makes a connected attempt the socket's connection: `'connect'`, `'ready'`, reading, and
@@ -86,8 +86,8 @@ extension Socket {
     }
 
     /// Refuses `ip` if the connect options' `blockList` blocks it; true when it did.
-    func refusedByBlockList(_ ip: String, options: SocketConnectOptions) -> Bool {
-        guard let filter = options.blockList, filter.blocks(address: ip, family: InetAddress.family(of: ip)) else {
+    func refusedByBlockList(_ ip: String, address: IPAddress, options: SocketConnectOptions) -> Bool {
+        guard let filter = options.blockList, filter.blocks(address) else {
             return false
         }
         failConnect(.ipBlocked(ip))
@@ -108,6 +108,8 @@ extension Socket {
 package final class ConnectAttempt {
     /// The IP address tried.
     package let address: String
+    /// The IP address tried, parsed.
+    package let ip: IPAddress
     /// The port tried.
     package let port: Int
     /// 4 or 6.
@@ -120,10 +122,11 @@ package final class ConnectAttempt {
     private let setupStatus: Int32
     private(set) var cancelled = false
 
-    init(loop: EventLoop, address: String, port: Int, localPort: Int?) {
+    init(loop: EventLoop, address: String, ip: IPAddress, port: Int, localPort: Int?) {
         self.address = address
+        self.ip = ip
         self.port = port
-        self.family = InetAddress.family(of: address) == 6 ? 6 : 4
+        self.family = ip.family
         self.localPort = localPort
         let (h, r) = StreamHandle.tcp(loop: loop, family: family == 6 ? AF_INET6 : AF_INET)
         handle = h
@@ -146,7 +149,7 @@ package final class ConnectAttempt {
     /// uv error, unless the attempt was cancelled first.
     package func connect(_ done: @escaping (Int32) -> Void) -> NetError? {
         guard setupStatus == 0, let h = handle else { return error(setupStatus) }
-        let r = h.connect(ip: address, port: port) { [self] status in
+        let r = h.connect(to: ip, port: port) { [self] status in
             if !cancelled { done(status) }
         }
         return r < 0 ? error(r) : nil
@@ -171,7 +174,7 @@ extension NetError {
     /// (`connect ECONNREFUSED ::1:80`), with ` - Local (0.0.0.0:5000)` when a local port was
     /// bound on the family's any-address.
     package static func connectAttempt(_ status: Int32, address: String, port: Int, localPort: Int?) -> NetError {
-        let local = localPort.map { _ in InetAddress.family(of: address) == 6 ? "::" : "0.0.0.0" }
+        let local = localPort.map { _ in IPAddress.family(of: address) == 6 ? "::" : "0.0.0.0" }
         return .withHostPort(status, syscall: "connect", address: address, port: port, localAddress: local, localPort: localPort)
     }
 }

@@ -31,7 +31,7 @@ extension Socket {
         }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
         if let lp = options.localPort, !(0...65535).contains(lp) { throw .badPort(lp, name: "options.localPort") }
-        if let la = options.localAddress, InetAddress.family(of: la) == 0 {
+        if let la = options.localAddress, IPAddress(la) == nil {
             throw NetError(code: .ERR_INVALID_IP_ADDRESS, message: "Invalid IP address: \(la)", name: "TypeError")
         }
         guard [0, 4, 6].contains(options.family) else {
@@ -45,10 +45,10 @@ extension Socket {
         if options.noDelay { setNoDelay(true) }
         if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
         let host = options.host.isEmpty ? "localhost" : options.host
-        if InetAddress.family(of: host) != 0 {
+        if let address = IPAddress(host) {
             // On the next tick, as Node: listeners added after `connect` see 'connectionAttempt'.
             loop.nextTick { [self] in
-                if connectPending { startConnect(ip: host, port: options.port, options: options) }
+                if connectPending { startConnect(ip: host, address: address, port: options.port, options: options) }
             }
         } else if let strategy = ConnectDefaults.shared.strategy, strategy.handles(options) {
             strategy.connect(self, host: host, options: options)
@@ -118,9 +118,9 @@ extension Socket {
                 emit(.lookup, LookupEvent(error: nil, address: first.address, family: first.family, host: host))
                 guard connecting, !destroyed else { return }
                 switch Socket.check(first, host: host, port: options.port) {
-                case .success:
+                case .success(let address):
                     refreshTimeout()
-                    startConnect(ip: first.address, port: options.port, options: options)
+                    startConnect(ip: first.address, address: address, port: options.port, options: options)
                 case .failure(let error):
                     destroy(error)
                 }
@@ -135,8 +135,8 @@ extension Socket {
     /// Node's `internalConnect` for one IP address: bind if asked, `'connectionAttempt'`, the
     /// `blockList` check, then the connect; an asynchronous failure emits
     /// `'connectionAttemptFailed'` before `'error'`.
-    func startConnect(ip: String, port: Int, options: SocketConnectOptions) {
-        let ipFamily = InetAddress.family(of: ip)
+    func startConnect(ip: String, address: IPAddress, port: Int, options: SocketConnectOptions) {
+        let ipFamily = address.family
         let family: Int32 = ipFamily == 6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else {
@@ -155,9 +155,9 @@ extension Socket {
         }
         emit(.connectionAttempt, ConnectionAttemptEvent(address: ip, port: port, family: ipFamily))
         guard connectPending, h === handle else { return }
-        if refusedByBlockList(ip, options: options) { return }
+        if refusedByBlockList(ip, address: address, options: options) { return }
         let bound = options.localAddress != nil
-        let c = h.connect(ip: ip, port: port) { [self] status in
+        let c = h.connect(to: address, port: port) { [self] status in
             finishConnect(h, status: status) {
                 let local = bound ? h.localName : nil
                 let error = NetError.withHostPort(status, syscall: "connect", address: ip, port: port,

@@ -17,23 +17,23 @@ extension StreamHandle {
 
     /// Binds to an IP literal and port; `ipv6Only` sets `IPV6_V6ONLY`.
     func bind(ip: String, port: Int, ipv6Only: Bool = false) -> Int32 {
-        guard var addr = InetAddress.sockaddr(ip: ip, port: port) else { return Int32(UV_EINVAL.rawValue) }
-        let flags: UInt32 = ipv6Only ? UInt32(UV_TCP_IPV6ONLY.rawValue) : 0
-        return withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_bind(tcp, $0, flags) }
-        }
+        guard let address = IPAddress(ip) else { return Int32(UV_EINVAL.rawValue) }
+        return bind(address, port: port, ipv6Only: ipv6Only)
     }
 
-    /// Connects to an IP literal and port; `done` gets 0 or a uv error.
-    func connect(ip: String, port: Int, _ done: @escaping (Int32) -> Void) -> Int32 {
-        guard var addr = InetAddress.sockaddr(ip: ip, port: port) else { return Int32(UV_EINVAL.rawValue) }
+    /// Binds to an address and port; `ipv6Only` sets `IPV6_V6ONLY`.
+    func bind(_ address: IPAddress, port: Int, ipv6Only: Bool = false) -> Int32 {
+        let flags: UInt32 = ipv6Only ? UInt32(UV_TCP_IPV6ONLY.rawValue) : 0
+        return address.withSockaddr(port: port) { uv_tcp_bind(tcp, $0, flags) }
+    }
+
+    /// Connects to an address and port; `done` gets 0 or a uv error.
+    func connect(to address: IPAddress, port: Int, _ done: @escaping (Int32) -> Void) -> Int32 {
         let request = ConnectRequest(done: done)
         let unmanaged = Unmanaged.passRetained(request)
         uv_req_set_data(cuv_req(request.req), unmanaged.toOpaque())
-        let r = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                uv_tcp_connect(request.req, tcp, $0, connectCompleted)
-            }
+        let r = address.withSockaddr(port: port) {
+            uv_tcp_connect(request.req, tcp, $0, connectCompleted)
         }
         if r < 0 { unmanaged.release() }
         return r
@@ -42,13 +42,18 @@ extension StreamHandle {
     /// The local address of a TCP handle.
     var localName: AddressInfo? {
         guard kind == .tcp, isOpen, !isClosing else { return nil }
-        return InetAddress.name { uv_tcp_getsockname(tcp, $0, $1) }
+        return IPAddress.name { uv_tcp_getsockname(tcp, $0, $1) }.map { AddressInfo($0.address, port: $0.port) }
     }
 
     /// The peer's address of a TCP handle.
     var peerName: AddressInfo? {
+        peerAddress.map { AddressInfo($0.address, port: $0.port) }
+    }
+
+    /// The peer's address and port of a TCP handle, read from its socket address.
+    var peerAddress: (address: IPAddress, port: Int)? {
         guard kind == .tcp, isOpen, !isClosing else { return nil }
-        return InetAddress.name { uv_tcp_getpeername(tcp, $0, $1) }
+        return IPAddress.name { uv_tcp_getpeername(tcp, $0, $1) }
     }
 
     /// `TCP_NODELAY` on or off.
