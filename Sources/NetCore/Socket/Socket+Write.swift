@@ -66,12 +66,15 @@ extension Socket {
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
         if let data {
-            // As Node, the chunk is written first: after `end()` that fails (an `'error'`).
+            // As Node, the chunk is written first. When that is refused (after `end()` or
+            // `destroy()`), the end goes no further: the refusal is reported as for `write`, and
+            // the callback runs on the next tick.
             if !state.acceptsWrites, let refusal = state.writeRefusal {
                 fail(write: nil, with: refusal)
-            } else {
-                _ = enqueue(data, callback: nil)
+                if let callback { loop.nextTick(callback) }
+                return self
             }
+            _ = enqueue(data, callback: nil)
         }
         if let callback, state.addEndCallback(callback) { loop.nextTick(callback) }
         switch state.end() {
