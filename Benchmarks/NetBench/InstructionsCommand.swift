@@ -88,17 +88,20 @@ struct InstructionsCommand: ParsableCommand {
         let programs = try toolchain.buildCPrograms(log: log)
         let loadGenerator = LoadGenerator(executable: programs.loadgen, cpu: pinning.loadCPU, logDirectory: directory)
 
+        let launches = kinds.map {
+            ServerLaunch.resolve($0, toolchain: toolchain, programs: programs, netEcho: netEcho,
+                                 skipBuild: skipBuild, node: "node", log: log)
+        }
         var rows: [Row] = []
         for transport in transportList {
-            for kind in kinds {
-                let launch = ServerLaunch.resolve(kind, toolchain: toolchain, programs: programs, netEcho: netEcho,
-                                                  skipBuild: skipBuild, node: "node", log: log)
+            for launch in launches {
                 rows += try measure(launch, transport: transport, counts: counts, callgrind: callgrind,
                                     loadGenerator: loadGenerator, pinning: pinning, directory: directory, log: log)
             }
         }
 
         print("machine: \(machine.cpus) CPUs, \(machine.cpuModel), Linux \(machine.kernel)")
+        print("pinning: \(pinning.summary)")
         print("method:  callgrind Ir of the server between the load generator's start and result lines, "
             + "ping-pong of 64-byte messages, warm-up \(warmup) s, window \(duration) s")
         print("")
