@@ -15,36 +15,47 @@ struct InstructionsCommand: ParsableCommand {
             instructions go (callgrind_annotate, self cost). See BENCHMARKS.md, "Instructions per operation".
             """)
 
+    /// Servers to count.
     @Option(help: "Comma-separated servers: uv, net.")
     var servers: String = "uv,net"
 
+    /// Connection counts, one counted window each.
     @Option(help: "Comma-separated connection counts of the ping-pong runs.")
     var connections: String = "1,64"
 
+    /// Transports, one server start each.
     @Option(help: "Comma-separated transports: tcp, unix.")
     var transports: String = "tcp,unix"
 
+    /// Warm-up seconds before each window.
     @Option(help: "Seconds of warm-up load before each counted window.")
     var warmup: Double = 2
 
+    /// Seconds in each window.
     @Option(help: "Seconds in each counted window.")
     var duration: Double = 8
 
+    /// Functions in the profile table.
     @Option(help: "Functions listed from net-echo's dump (0: none).")
     var top: Int = 12
 
+    /// CPU pinning of server and load generator.
     @Option(help: "CPU pinning: split (server and load generator on different CPUs), same, none.")
     var pin: CPUPinning.Mode?
 
+    /// Where to keep the dumps, if at all.
     @Option(help: "Keep the callgrind dumps in this directory (default: a temp directory, deleted).")
     var dumpDirectory: String?
 
+    /// Use the existing release `net-echo`.
     @Flag(help: "Do not run swift build for net-echo; use the existing release binary.")
     var skipBuild = false
 
+    /// A command run as our server instead.
     @Option(help: "Command that starts our server instead of the built net-echo.")
     var netEcho: String?
 
+    /// The package root.
     @Option(help: "The swift-net package root (default: found from the current directory).")
     var packagePath: String?
 
@@ -65,6 +76,7 @@ struct InstructionsCommand: ParsableCommand {
         var perRoundTrip: Double { Double(instructions) / Double(max(roundTrips, 1)) }
     }
 
+    /// Counts every server on every transport and connection count, then prints the tables.
     mutating func run() throws {
         let began = ContinuousClock.now
         let log = ProgressLog.start(at: began)
@@ -129,6 +141,8 @@ struct InstructionsCommand: ParsableCommand {
         guard let command = launch.command else {
             throw ProcessError(description: "\(launch.kind.rawValue) unavailable: \(launch.unavailableReason ?? "?")")
         }
+        // Dumps left in a kept --dump-directory by an earlier run must not pass for this run's.
+        for number in 0...(2 * counts.count) { unlink(number == 0 ? output : "\(output).\(number)") }
         let counted = ServerLaunch(kind: launch.kind, command: callgrind.command(command, output: output))
         let server = try EchoServer.start(counted, transport: transport, directory: directory,
                                           cpu: pinning.serverCPU, timeout: .seconds(120))
