@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # The soak tests (their long versions run when SWIFT_NET_SOAK=1).
 SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps build release test soak sanitize asan tsan fuzz echo bench bench-quick clean
+.PHONY: all deps deps-valgrind build release test soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
 
 all: build
 
@@ -23,6 +23,14 @@ deps:
 		echo "libuv not found: installing libuv1-dev and pkg-config"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y libuv1-dev pkg-config; \
+	fi
+
+# Installs valgrind (for bench-instr) only when valgrind or callgrind_control is missing.
+deps-valgrind:
+	@if ! command -v valgrind >/dev/null 2>&1 || ! command -v callgrind_control >/dev/null 2>&1; then \
+		echo "valgrind not found: installing valgrind"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; \
 	fi
 
 build: deps
@@ -72,6 +80,12 @@ bench: deps
 
 bench-quick: deps
 	$(SWIFT) run -c release net-bench --quick $(BENCH_ARGS)
+
+# User-space instructions (callgrind Ir) per echoed 64-byte round trip, uv-echo and net-echo, 1 and
+# 64 connections, TCP and Unix socket (see BENCHMARKS.md, "Instructions per operation").
+# Extra options go in INSTR_ARGS, e.g. make bench-instr INSTR_ARGS="--transports tcp --duration 4".
+bench-instr: deps deps-valgrind
+	$(SWIFT) run -c release net-bench instructions $(INSTR_ARGS)
 
 clean:
 	rm -rf .build $(ASAN_PATH) $(TSAN_PATH) $(FUZZ_PATH)

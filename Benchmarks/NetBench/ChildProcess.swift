@@ -186,6 +186,22 @@ final class ChildProcess {
         return wait(timeout: timeout, draining: others)
     }
 
+    /// Runs a command to completion and returns its stdout lines; throws when
+    /// it fails or exceeds `timeout` (its stderr goes to `errorLog`).
+    static func output(of arguments: [String], errorLog: String,
+                       timeout: Duration = .seconds(600)) throws -> [String] {
+        let child = try spawn(name: arguments[0], arguments: arguments, stdout: .pipe, stderr: .file(errorLog))
+        var lines: [String] = []
+        let deadline = ContinuousClock.now + timeout
+        while case .line(let line) = child.stdout!.readLine(until: deadline) { lines.append(line) }
+        let status = child.wait(timeout: .seconds(10))
+        guard status == 0 else {
+            throw ProcessError(description:
+                "`\(arguments.joined(separator: " "))` failed (\(describe(status: status)))")
+        }
+        return lines
+    }
+
     /// Describes a wait status: "exit 0", "signal 11".
     static func describe(status: Int32) -> String {
         let signal = status & 0x7f

@@ -104,13 +104,13 @@ final class EchoServer {
     /// Server resident memory in KiB.
     func residentKiB() -> Int? { ProcessStats.residentKiB(pid: pid) }
 
-    /// Stops the server (SIGTERM, wait, SIGKILL after 5 s) and returns how it ended.
+    /// Stops the server (SIGTERM, wait, SIGKILL after `timeout`) and returns how it ended.
     @discardableResult
-    func stop(draining others: [LineReader] = []) -> String {
+    func stop(timeout: Duration = .seconds(5), draining others: [LineReader] = []) -> String {
         if let status = process.pollExit() {
             return "had already exited (\(ChildProcess.describe(status: status)))"
         }
-        return ChildProcess.describe(status: process.terminate(timeout: .seconds(5), draining: others))
+        return ChildProcess.describe(status: process.terminate(timeout: timeout, draining: others))
     }
 
     private static func errorTail(_ path: String) -> [String] {

@@ -46,9 +46,20 @@ struct LoadGenerator {
         var description: String
     }
 
-    /// Runs `arguments` against `server`; `counter` samples allocations.
+    /// Actions run first thing at the `start` and `result` lines (before any
+    /// other sampling), e.g. dumping the server's instruction counters.
+    struct WindowHooks {
+        /// Runs when the load generator prints `start`.
+        var atStart: () throws -> Void
+        /// Runs when it prints its `result` line.
+        var atResult: () throws -> Void
+    }
+
+    /// Runs `arguments` against `server`; `counter` samples allocations,
+    /// `hooks` run at the window's two edges.
     func run(_ arguments: [String], against server: EchoServer, scenario: Scenario,
-             counter: MallocCounter? = nil, draining others: [LineReader] = []) throws -> Outcome {
+             counter: MallocCounter? = nil, hooks: WindowHooks? = nil,
+             draining others: [LineReader] = []) throws -> Outcome {
         let logPath = logDirectory + "/loadgen-\(server.kind.rawValue)-\(scenario.rawValue).log"
         let holds = scenario == .idle
         let residentBefore = holds ? server.residentKiB() : nil
@@ -69,10 +80,12 @@ struct LoadGenerator {
         reading: while true {
             switch child.stdout!.readLine(until: deadline, draining: others) {
             case .line("start"):
+                try hooks?.atStart()
                 cpuStart = server.cpuSeconds()
                 allocStart = counter?.read()
                 machineStart = ProcessStats.machineBusySeconds()
             case .line(let line) where line.hasPrefix("result "):
+                if !line.contains(" timeout=1") { try hooks?.atResult() }
                 let cpuEnd = server.cpuSeconds()
                 let allocEnd = counter?.read()
                 let machineEnd = ProcessStats.machineBusySeconds()

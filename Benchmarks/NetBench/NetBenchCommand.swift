@@ -1,12 +1,36 @@
 import ArgumentParser
 import Foundation
 
-/// `net-bench`: measures swift-net's `net-echo` against Node's `net` and raw
-/// libuv in C, with the same C load generator, and prints one table.
+/// `net-bench`: the benchmark driver. Its default subcommand, `table`, runs
+/// every scenario; `instructions` counts instructions per round trip.
 @main
 struct NetBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "net-bench",
+        abstract: "Benchmark swift-net's echo server against Node net and raw libuv in C.",
+        subcommands: [TableCommand.self, InstructionsCommand.self],
+        defaultSubcommand: TableCommand.self)
+
+    /// Parses a comma-separated option into distinct values, in order.
+    static func parseList<T: Equatable>(_ text: String, _ make: (String) -> T?, _ what: String) throws -> [T] {
+        var values: [T] = []
+        for item in text.split(separator: ",") {
+            let name = item.trimmingSpaces()
+            guard let value = make(name) else {
+                throw ValidationError("unknown \(what) '\(name)'")
+            }
+            if !values.contains(value) { values.append(value) }
+        }
+        guard !values.isEmpty else { throw ValidationError("no \(what) given") }
+        return values
+    }
+}
+
+/// `net-bench [table]`: measures swift-net's `net-echo` against Node's `net`
+/// and raw libuv in C, with the same C load generator, and prints one table.
+struct TableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "table",
         abstract: "Benchmark echo servers: swift-net (net-echo), Node net (node-echo) and libuv C (uv-echo).",
         discussion: """
             Builds the C programs (cc -O2, into Benchmarks/bin) and net-echo (swift build -c release), \
@@ -72,12 +96,7 @@ struct NetBenchCommand: ParsableCommand {
 
     mutating func run() throws {
         let began = ContinuousClock.now
-        let log: (String) -> Void = { message in
-            let elapsed = ContinuousClock.now - began
-            let stamp = String(format: "%6.1f", Double(elapsed.components.seconds)
-                + Double(elapsed.components.attoseconds) / 1e18)
-            FileHandle.standardError.write(Data("net-bench [\(stamp)s] \(message)\n".utf8))
-        }
+        let log = ProgressLog.start(at: began)
         var settings = quick ? RunSettings.quick : RunSettings.standard
         if let duration { settings.durationSeconds = duration }
         if let warmup { settings.warmupSeconds = warmup }
@@ -85,9 +104,9 @@ struct NetBenchCommand: ParsableCommand {
         if let idleConnections { settings.idleConnections = idleConnections }
         settings.maxOtherLoadPercent = maxOtherLoad
         settings.contaminationRetries = max(0, retries)
-        let kinds = try parseList(servers, ServerKind.init(argument:), "server").sorted()
-        let scenarioList = try parseList(scenarios, Scenario.init(rawValue:), "scenario")
-        let transportList = try parseList(transports, Transport.init(rawValue:), "transport")
+        let kinds = try NetBenchCommand.parseList(servers, ServerKind.init(argument:), "server").sorted()
+        let scenarioList = try NetBenchCommand.parseList(scenarios, Scenario.init(rawValue:), "scenario")
+        let transportList = try NetBenchCommand.parseList(transports, Transport.init(rawValue:), "transport")
 
         signal(SIGPIPE, SIG_IGN)
         MachineInfo.raiseOpenFileLimit()
@@ -99,12 +118,15 @@ struct NetBenchCommand: ParsableCommand {
         let pinning = CPUPinning.plan(pin, cpus: machine.cpus)
         log(pinning.summary)
 
-        let directory = try makeTemporaryDirectory()
+        let directory = try ProgressLog.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let toolchain = Toolchain(packageRoot: try Toolchain.findPackageRoot(explicit: packagePath),
                                   logDirectory: directory)
         let programs = try toolchain.buildCPrograms(log: log)
-        let launches = kinds.map { launch(for: $0, toolchain: toolchain, programs: programs, log: log) }
+        let launches = kinds.map {
+            ServerLaunch.resolve($0, toolchain: toolchain, programs: programs, netEcho: netEcho,
+                                 skipBuild: skipBuild, node: node, log: log)
+        }
         var unavailable: [String: String] = [:]
         for launch in launches where launch.command == nil {
             unavailable[launch.kind.rawValue] = launch.unavailableReason ?? "unavailable"
@@ -120,61 +142,15 @@ struct NetBenchCommand: ParsableCommand {
             ? []
             : runner.runAllocations(kinds: allocationKinds, library: programs.mallocCounter, transports: transportList)
 
-        let elapsed = ContinuousClock.now - began
         let report = BenchmarkReport(
             machine: machine, pinning: pinning, settings: settings, servers: kinds, unavailable: unavailable,
             rows: rows, allocations: allocations,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            elapsedSeconds: ProgressLog.seconds(since: began))
         print(ReportTable(report: report).render(), terminator: "")
         if let json {
             try JSONReport.write(report, to: json)
             log("wrote \(json)")
         }
-    }
-
-    /// Resolves how to start `kind`, building it if needed; never throws: a
-    /// server that cannot be built is reported as unavailable.
-    private func launch(for kind: ServerKind, toolchain: Toolchain, programs: Toolchain.Programs,
-                        log: (String) -> Void) -> ServerLaunch {
-        switch kind {
-        case .uv:
-            return ServerLaunch(kind: kind, command: [programs.uvEcho])
-        case .node:
-            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
-        case .net:
-            if let netEcho {
-                return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init))
-            }
-            do {
-                let path = skipBuild ? try toolchain.netEchoPath() : try toolchain.buildNetEcho(log: log)
-                return ServerLaunch(kind: kind, command: [path])
-            } catch {
-                log("net-echo unavailable: \(error)")
-                let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"
-                return ServerLaunch(kind: kind, command: nil, unavailableReason: firstLine)
-            }
-        }
-    }
-
-    private func parseList<T: Equatable>(_ text: String, _ make: (String) -> T?, _ what: String) throws -> [T] {
-        var values: [T] = []
-        for item in text.split(separator: ",") {
-            let name = item.trimmingSpaces()
-            guard let value = make(name) else {
-                throw ValidationError("unknown \(what) '\(name)'")
-            }
-            if !values.contains(value) { values.append(value) }
-        }
-        guard !values.isEmpty else { throw ValidationError("no \(what) given") }
-        return values
-    }
-
-    private func makeTemporaryDirectory() throws -> String {
-        var template = Array("/tmp/net-bench.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw ProcessError(description: "mkdtemp failed")
-        }
-        return String(cString: made)
     }
 }
 

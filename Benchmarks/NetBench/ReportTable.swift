@@ -101,7 +101,7 @@ struct ReportTable {
                 if !notes.contains(note) { notes.append(note) }
             }
         }
-        return layout(lines)
+        return Self.layout(lines)
             + "ratios: (× uv) divides by libuv C, (× node) by Node; for CPU per unit lower is better.\n"
             + "~: other processes used more than \(Format.number(disturbedPercent))% of a CPU during that window.\n"
             + notes.map { $0 + "\n" }.joined()
@@ -145,12 +145,13 @@ struct ReportTable {
                     return "\(Format.number(calls)) (\(Format.bytes(bytes)))"
                 })
         }
-        return layout(lines)
+        return Self.layout(lines)
             + "mallocs (malloc, calloc, realloc, posix_memalign, aligned_alloc, memalign, valloc) per unit "
             + "of work, and the bytes they asked for.\n"
     }
 
-    private func layout(_ lines: [[String]]) -> String {
+    /// Lays `lines` out as a Markdown table with padded columns; the first line is the header.
+    static func layout(_ lines: [[String]]) -> String {
         let columns = lines.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)
         for line in lines {

@@ -41,3 +41,35 @@ struct ServerLaunch {
     /// Why `command` is nil.
     var unavailableReason: String?
 }
+
+extension ServerLaunch {
+    /// Resolves how to start `kind`, building it if needed; never throws: a
+    /// server that cannot be built is reported as unavailable.
+    ///
+    /// - Parameters:
+    ///   - netEcho: a command to run as our server instead of the built `net-echo`.
+    ///   - skipBuild: use the existing release `net-echo` without running `swift build`.
+    ///   - node: the Node executable for `node-echo`.
+    static func resolve(_ kind: ServerKind, toolchain: Toolchain, programs: Toolchain.Programs,
+                        netEcho: String?, skipBuild: Bool, node: String,
+                        log: (String) -> Void) -> ServerLaunch {
+        switch kind {
+        case .uv:
+            return ServerLaunch(kind: kind, command: [programs.uvEcho])
+        case .node:
+            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
+        case .net:
+            if let netEcho {
+                return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init))
+            }
+            do {
+                let path = skipBuild ? try toolchain.netEchoPath() : try toolchain.buildNetEcho(log: log)
+                return ServerLaunch(kind: kind, command: [path])
+            } catch {
+                log("net-echo unavailable: \(error)")
+                let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"
+                return ServerLaunch(kind: kind, command: nil, unavailableReason: firstLine)
+            }
+        }
+    }
+}

@@ -108,16 +108,7 @@ struct Toolchain {
 
     /// Runs a command and returns its stdout, trimmed.
     private func capture(_ arguments: [String]) throws -> String {
-        let child = try ChildProcess.spawn(
-            name: arguments[0], arguments: arguments, stdout: .pipe,
-            stderr: .file(logDirectory + "/capture.err"))
-        var lines: [String] = []
-        let deadline = ContinuousClock.now + .seconds(600)
-        while case .line(let line) = child.stdout!.readLine(until: deadline) { lines.append(line) }
-        let status = child.wait(timeout: .seconds(10))
-        guard status == 0 else {
-            throw ProcessError(description: "`\(arguments.joined(separator: " "))` failed")
-        }
+        let lines = try ChildProcess.output(of: arguments, errorLog: logDirectory + "/capture.err")
         return lines.joined(separator: "\n").split(separator: "\n").last.map(String.init) ?? ""
     }
 
