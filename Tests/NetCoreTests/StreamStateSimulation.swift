@@ -121,7 +121,7 @@ final class StreamSim {
             callback { shutdownCompleted(0) }
         case .cork: state.cork()
         case .uncork: if state.uncork() { flushWrites() }
-        case .pause: if state.pause(reading: reading) { nextTick { self.stopReadingTick() } }
+        case .pause: state.pause()
         case .resume:
             consumed = true
             resume()
@@ -196,8 +196,6 @@ final class StreamSim {
     // MARK: Socket+Read.swift
 
     func resume() { if state.resume() { nextTick { self.resumeTick() } } }
-
-    func stopReadingTick() { if state.stopReadingTick() { readStop() } }
 
     func resumeTick() {
         state.resumeTick()
@@ -280,7 +278,12 @@ final class StreamSim {
 
     func end(data: Int?, cb: Bool) {
         endCalled = true
-        if let data, state.writeRefusal == nil {
+        if let data {
+            if !state.acceptsWrites, let refusal = state.writeRefusal {
+                fail(write: nil, with: refusal)
+                if cb { nextTick { self.log.append("endcb") } }
+                return
+            }
             let id = nextWrite
             nextWrite += 1
             awaitingCallback.insert(id)
@@ -365,6 +368,7 @@ final class StreamSim {
         inFlight = nil
         state.batchCompleted(bytes: byteCount)
         let error: NetError? = status < 0 && !state.isDestroyed ? .errno(status, syscall: "write") : nil
+        if error == nil && state.writableLength == 0 { drainTick() }
         for chunk in chunks { chunk.callback?(error) }
         if let error {
             destroy(error)
@@ -425,7 +429,7 @@ final class StreamSim {
     // MARK: Socket+Destroy.swift
 
     func destroy(_ error: NetError?) {
-        guard let teardown = state.destroy(errored: error != nil) else { return }
+        guard let teardown = state.destroy(error) else { return }
         timerArmed = false
         if teardown.failQueuedWrites { nextTick { self.failQueuedWrites() } }
         if let error { nextTick { self.emitError(error) } }
@@ -448,9 +452,9 @@ final class StreamSim {
     }
 
     func failQueuedWrites() {
-        for chunk in state.takeQueuedWrites() {
-            chunk.callback?(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed"))
-        }
+        let error = state.destroyError
+            ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
+        for chunk in state.takeQueuedWrites() { chunk.callback?(error) }
     }
 
     func handleClosed() {
