@@ -94,37 +94,47 @@ struct SocketList {
     }
 
     private let strong: Bool
-    private var first: Entry?
+    // The first entry, inline and field by field, so the data path reads it without copying.
+    private var firstHolder: Socket?
+    private unowned(unsafe) var firstSocket: Socket?
+    private var firstFlag = false
     private var rest: [Entry] = []
 
     /// A list that holds its sockets (`strong`) or only points at them.
     init(strong: Bool) { self.strong = strong }
 
-    var isEmpty: Bool { first == nil }
+    var isEmpty: Bool { firstSocket == nil }
 
     mutating func add(_ socket: Socket, flag: Bool) {
-        let entry = Entry(holder: strong ? socket : nil, socket: socket, flag: flag)
-        if first == nil { first = entry } else { rest.append(entry) }
+        if firstSocket == nil {
+            setFirst(Entry(holder: strong ? socket : nil, socket: socket, flag: flag))
+        } else {
+            rest.append(Entry(holder: strong ? socket : nil, socket: socket, flag: flag))
+        }
+    }
+
+    private mutating func setFirst(_ entry: Entry?) {
+        firstHolder = entry?.holder
+        firstSocket = entry?.socket
+        firstFlag = entry?.flag ?? false
     }
 
     /// Calls `body` with each socket and its flag.
     @inline(__always)
     func forEach(_ body: (Socket, Bool) -> Void) {
-        guard let first else { return }
-        body(first.socket, first.flag)
+        guard let first = firstSocket else { return }
+        body(first, firstFlag)
         for e in rest { body(e.socket, e.flag) }
     }
 
     mutating func removeAll(where shouldRemove: (Socket) -> Bool) {
-        guard let head = first else { return }
+        guard let head = firstSocket else { return }
         rest.removeAll { shouldRemove($0.socket) }
-        if shouldRemove(head.socket) {
-            first = rest.isEmpty ? nil : rest.removeFirst()
-        }
+        if shouldRemove(head) { setFirst(rest.isEmpty ? nil : rest.removeFirst()) }
     }
 
     mutating func removeAll() {
-        first = nil
+        setFirst(nil)
         rest = []
     }
 }

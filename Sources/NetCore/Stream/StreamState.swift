@@ -31,8 +31,9 @@ struct StreamState {
         case connecting
         /// Connected or accepted: reads and writes reach the handle.
         case open
-        /// Destroyed, with or without an error; `'close'` follows once the handle is closed.
-        case destroyed(error: NetError?)
+        /// Destroyed, with or without an error (kept in `destroyError`); `'close'` follows once
+        /// the handle is closed.
+        case destroyed(errored: Bool)
     }
 
     /// Whether data flows (Node's `readableFlowing`).
@@ -122,6 +123,9 @@ struct StreamState {
     var endCallbacks: [() -> Void] = []
     /// libuv's write queue size when the idle timer last fired during a write.
     var timeoutQueueSize = 0
+    /// The error `destroy` was given, out of line: the state stays small, and the hot path never
+    /// copies an error.
+    var destroyErrorBox: ErrorBox?
 
     /// A fresh stream with the socket's options.
     init(highWaterMark: Int, allowHalfOpen: Bool) {
@@ -148,12 +152,9 @@ struct StreamState {
         return false
     }
     /// The error the stream was destroyed with, if any (Node's `errored`).
-    var destroyError: NetError? {
-        if case .destroyed(let error) = connection { return error }
-        return nil
-    }
+    var destroyError: NetError? { destroyErrorBox?.error }
     /// Whether the stream was destroyed with an error.
-    var isErrored: Bool { destroyError != nil }
+    var isErrored: Bool { connection == .destroyed(errored: true) }
     /// Whether `'end'` was emitted.
     var readableEnded: Bool { readableEnd == .ended }
     /// Whether `end()` was called.
@@ -223,7 +224,8 @@ struct StreamState {
     mutating func destroy(_ error: NetError?) -> Teardown? {
         guard !isDestroyed else { return nil }
         let wasConnecting = connection == .connecting
-        connection = .destroyed(error: error)
+        connection = .destroyed(errored: error != nil)
+        if let error { destroyErrorBox = ErrorBox(error) }
         pending = []
         return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
     }
@@ -231,9 +233,16 @@ struct StreamState {
     /// The handle closed without `destroy()` (the loop closed every handle): the stream is
     /// destroyed all the same.
     mutating func handleClosed() {
-        if !isDestroyed { connection = .destroyed(error: nil) }
+        if !isDestroyed { connection = .destroyed(errored: false) }
     }
 
     /// Whether `'close'` ended the stream for good: destroyed and not connecting again.
     var isFinal: Bool { isDestroyed }
+}
+
+/// An error kept by reference, so the value that holds it stays small.
+final class ErrorBox {
+    /// The error.
+    let error: NetError
+    init(_ error: NetError) { self.error = error }
 }
