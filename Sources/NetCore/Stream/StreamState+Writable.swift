@@ -91,6 +91,13 @@ extension StreamState {
         writableLength -= bytes
     }
 
+    /// The batch in flight was written whole at once: its bytes leave `writableLength` now (as
+    /// Node counts a synchronous write), but it stays in flight until its callbacks ran, so
+    /// nothing overtakes them and `'finish'` waits for them.
+    mutating func batchWrittenAtOnce(bytes: Int) {
+        writableLength -= bytes
+    }
+
     /// Takes every queued write (to fail them): the queue and its bytes are gone.
     mutating func takeQueuedWrites() -> Deque<WriteChunk> {
         let chunks = writeQueue
