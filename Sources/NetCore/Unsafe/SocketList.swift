@@ -1,7 +1,8 @@
 /// A few sockets, the first one inline (most sockets pipe to, or from, exactly one other, or
 /// themselves, and then the list costs no allocation). `strong` lists hold their sockets; the
 /// others only point at them (`unowned(unsafe)`), and rely on the pipe links being removed from
-/// both sides before a socket goes (see above), so a pointer is never followed after its socket
+/// both sides before a socket goes (`Socket+Pipe.swift`: both lists are unlinked together when
+/// either socket closes, goes away or unpipes), so a pointer is never followed after its socket
 /// is gone. Each entry carries a flag (for destinations: whether to end them). Reference counting
 /// is left to Swift: copying the list copies strong references, never raw ones.
 struct SocketList {
