@@ -11,7 +11,7 @@ private let nodeDefaultsInstalled: Bool = {
 
 /// Makes sure Node's defaults are installed.
 @inline(__always)
-private func installNodeDefaults() {
+func installNodeDefaults() {
     _ = nodeDefaultsInstalled
 }
 

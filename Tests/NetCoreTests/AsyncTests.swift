@@ -11,6 +11,7 @@ import Net
             let server = Net.createServer(loop: loop) { socket in
                 socket.end(Buffer(patternBytes(size)))
             }
+            server.once(.connection) { _ in server.close() }
             listenLocal(server) { port in
                 loop.spawn {
                     let client = dial(port, loop: loop)
@@ -26,7 +27,6 @@ import Net
                     }
                     let all = Buffer.concat(got)
                     result.value = (all.count, all == Buffer(patternBytes(size)), onLoop)
-                    await server.close()
                 }
             }
         }
@@ -43,6 +43,7 @@ import Net
                 // reset: this kernel (as Node on it shows) reports unread data then EOF otherwise.
                 socket.once(.data) { _ in socket.resetAndDestroy() }
             }
+            server.once(.connection) { _ in server.close() }
             listenLocal(server) { port in
                 loop.spawn {
                     let client = dial(port, loop: loop)
@@ -53,7 +54,6 @@ import Net
                     } catch {
                         result.value = error
                     }
-                    await server.close()
                 }
             }
         }
@@ -66,14 +66,15 @@ import Net
     @Test func asyncCloseResolvesAndIsIdempotent() throws {
         let steps = Box<[String]>()
         withLoop { loop in
-            let server = Server(loop: loop)
-            _ = try? server.listen(port: 0, host: "127.0.0.1") {
-                loop.spawn {
-                    await server.close()
-                    steps.value = ["closed address=\(server.address() == nil)"]
-                    await server.close()
-                    steps.value?.append("again")
+            loop.spawn {
+                let server = Server(loop: loop)
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    _ = try? server.listen(port: 0, host: "127.0.0.1") { c.resume() }
                 }
+                await server.close()
+                steps.value = ["closed address=\(server.address() == nil)"]
+                await server.close()
+                steps.value?.append("again")
             }
         }
         #expect(steps.value == ["closed address=true", "again"])

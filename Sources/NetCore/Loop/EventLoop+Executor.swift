@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// The loop as an executor for Swift concurrency, so async code that uses sockets runs on the
-/// loop's thread: `loop.spawn { for try await chunk in socket { … } }`.
+/// loop's thread: `loop.spawn { for try await chunk in socket { … } }`. The guide is the
+/// `AsyncAwait` article.
 ///
 /// Jobs enqueued from any thread go through the loop's thread-safe inbox and run on the loop's
 /// thread while `run()` is running. A task started with `spawn` prefers the loop as its task
@@ -18,7 +19,12 @@ extension EventLoop: SerialExecutor, TaskExecutor {
             unowned.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
         }
         // On the loop's own thread a job is just a tick: no lock, no wake-up.
-        if isCurrent { nextTick(run) } else { remote.submit(run) }
+        if isCurrent {
+            nextTick(run)
+        } else {
+            remote.submit(run)
+            restartOwnThreadIfNeeded()
+        }
     }
 
     /// This loop as a serial executor.
@@ -36,23 +42,44 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         runningThread.load(ordering: .acquiring) == UInt(bitPattern: Int(bitPattern: pthread_self()))
     }
 
-    /// Starts `body` as a task whose code runs on this loop's thread, and keeps `run()` going
-    /// until it finishes (a pending task counts like a ref'ed handle). Call it on the loop's
-    /// thread, or before `run()` on the thread that will run the loop.
+    /// Starts `body` as a task whose code runs on this loop's thread, and keeps the loop running
+    /// until it finishes (a pending task counts like a ref'ed handle). Returns the task: await
+    /// `value` for what `body` returns or throws, or `cancel()` it.
     ///
-    /// `body` may capture the loop's sockets and servers although they are not `Sendable`: it
-    /// runs on the same thread as the code that created them, which is the loop's whole
-    /// discipline. Calling `spawn` from another thread while the loop runs traps.
-    public func spawn(_ body: @escaping () async -> Void) {
-        precondition(isCurrent || runningThread.load(ordering: .acquiring) == 0 || !isRunning,
-                     "EventLoop.spawn called off the loop's thread; use execute to get there first")
+    /// Callable from any thread and any isolation. `body` is nonisolated whatever the caller's
+    /// isolation (top-level code and `@MainActor` code included), so it never waits for a main
+    /// thread that is busy running the loop. It prefers the loop as its task executor, so the
+    /// nonisolated async functions it calls (swift-net's included) run on the loop too, with no
+    /// thread hop per await; its child tasks inherit that preference.
+    ///
+    /// Where the loop runs: called from async code off the loop while no thread runs the loop,
+    /// `spawn` starts the loop on a thread of its own (see ``runsOnOwnThread``); called from
+    /// synchronous code (a `main.swift` without `await`), the task waits for your `run()`.
+    ///
+    /// `body` is `sending`: it takes what it captures along. Loop-confined objects (`Socket`,
+    /// `Server`) stay where they are; give the task their `Sendable` faces instead
+    /// (`AsyncSocket(socket)`, `AsyncServer(server)`), or create them inside `body`.
+    @discardableResult
+    public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) -> Task<T, any Error> {
+        // On the loop, or while no thread runs it (set-up before `run()`, or before the loop starts
+        // on its own thread below), the count is this thread's to change; otherwise the loop
+        // counts the task before its first job runs (the inbox keeps order).
+        if isCurrent || (runningThread.load(ordering: .acquiring) == 0 && !ownThread.active.load(ordering: .sequentiallyConsistent)) {
+            taskStarted()
+        } else {
+            execute { self.taskStarted() }
+        }
+        let task = Task<T, any Error>(executorPreference: self) {
+            defer { self.taskEnded() }
+            return try await body()
+        }
+        if !isCurrent, withUnsafeCurrentTask(body: { $0 != nil }) { ensureRunning() }
+        return task
+    }
+
+    private func taskStarted() {
         pendingTasks += 1
         if pendingTasks == 1 { remote.setRef(true) }
-        nonisolated(unsafe) let body = body
-        Task(executorPreference: self) {
-            await body()
-            self.taskEnded()
-        }
     }
 
     private func taskEnded() {
@@ -61,8 +88,11 @@ extension EventLoop: SerialExecutor, TaskExecutor {
     }
 
     /// Records the calling thread as the one running the loop.
+    /// Traps when another thread runs the loop already.
     func enterRun() {
-        runningThread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+        let me = UInt(bitPattern: Int(bitPattern: pthread_self()))
+        let (claimed, owner) = runningThread.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing)
+        precondition(claimed || owner == me, "EventLoop.run() called while another thread runs this loop")
     }
 
     /// The loop is not running any more: no thread owns it until the next `run()`.

@@ -27,6 +27,8 @@ public final class EventLoop: @unchecked Sendable {
     let immediates = ImmediateQueue()
     /// The thread running the loop (`pthread_self` as a number), for isolation checks.
     let runningThread = Atomic<UInt>(0)
+    /// The thread of its own the loop runs on for async code (`Async/LoopThread.swift`).
+    let ownThread = LoopThread()
     /// Tasks started with `spawn` that have not finished; they keep the loop running.
     @exclusivity(unchecked) var pendingTasks = 0
     @exclusivity(unchecked) private var closed = false
@@ -70,8 +72,14 @@ public final class EventLoop: @unchecked Sendable {
     /// resets mid-write yields `EPIPE`/`ECONNRESET` instead of killing the process.
     private static let processSetup: Void = { cuv_ignore_sigpipe() }()
 
-    /// Runs the loop until nothing ref'ed remains (Node's process lifetime).
+    /// Runs the loop until nothing ref'ed remains (Node's process lifetime). When async code
+    /// started the loop on a thread of its own, this waits for that thread instead.
     public func run() {
+        if ownThread.join() { return }
+        runUntilIdle()
+    }
+
+    func runUntilIdle() {
         enterRun()
         isRunning = true
         repeat {

@@ -35,6 +35,9 @@ final class RemoteQueue: @unchecked Sendable {
         handle?.send()
     }
 
+    /// Whether nothing is queued.
+    var isEmpty: Bool { mutex.withLock { jobs.isEmpty } }
+
     /// Makes pending work keep the loop alive, or not. Loop thread only.
     func setRef(_ on: Bool) {
         guard let handle = mutex.withLock({ async }) else { return }

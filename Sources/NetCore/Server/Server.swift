@@ -36,6 +36,10 @@ public final class Server: EventEmitter {
     /// (Node's `maxConnections`, with Node ≥ 21's meaning of 0).
     @exclusivity(unchecked) public var maxConnections: Int?
     @exclusivity(unchecked) var closeEmitScheduled = false
+    /// Whether accepting waits for an async reader (`Server+Async.swift`), and whether a
+    /// connection is waiting in libuv meanwhile.
+    @exclusivity(unchecked) var acceptHeld = false
+    @exclusivity(unchecked) var acceptDeferred = false
 
     /// Creates a server; `connectionListener` is added for `'connection'`
     /// (Node's `net.createServer(options, connectionListener)`).
@@ -117,6 +121,8 @@ public final class Server: EventEmitter {
 
     func onConnection(status: Int32) {
         guard let h = handle else { return }
+        // Not accepting now: libuv keeps the connection and stops watching until we accept it.
+        if acceptHeld && status >= 0 { acceptDeferred = true; return }
         if status < 0 {
             acceptFailed(status)
             return

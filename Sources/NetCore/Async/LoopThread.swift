@@ -1,0 +1,140 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The thread of its own that a loop runs on when async code uses it and no thread runs it
+/// (an `async` `main`, top-level code that awaits, any task).
+///
+/// The thread runs the loop until nothing ref'ed is left, as `run()` does, then ends; work that
+/// arrives later (an operation of the async face, a task job from another thread) starts it
+/// again. Work that arrives while the thread is finishing is never stranded: the thread marks
+/// itself inactive first and then looks at the inbox, while a submitter queues first and then
+/// looks at the mark, so one of the two always sees the other.
+///
+/// `@unchecked Sendable`: `thread` is read and written only under `mutex`; `active` and
+/// `enabled` are atomics.
+final class LoopThread: @unchecked Sendable {
+    private let mutex = PthreadMutex()
+    private var thread: pthread_t?
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Whether a thread of its own is running the loop now (or is being started).
+    let active = Atomic<Bool>(false)
+    /// Whether the loop ran on a thread of its own once; from then on, work submitted from other
+    /// threads restarts the thread whenever it has stopped.
+    let enabled = Atomic<Bool>(false)
+
+    /// Starts the thread unless one is running; `false` when another thread runs the loop with
+    /// `run()`.
+    func start(_ loop: EventLoop) {
+        guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+        enabled.store(true, ordering: .sequentiallyConsistent)
+        mutex.withLock {
+            // The previous thread, if any, has marked itself inactive and is ending: reap it.
+            if let old = thread { pthread_join(old, nil) }
+            var t = pthread_t()
+            let context = Unmanaged.passRetained(loop).toOpaque()
+            pthread_create(&t, nil, { context in
+                let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
+                loop.ownThread.body(loop)
+                return nil
+            }, context)
+            thread = t
+        }
+    }
+
+    /// The thread's life: run the loop, and again while work arrived as it was finishing.
+    private func body(_ loop: EventLoop) {
+        while true {
+            // Work queued while nothing kept the loop alive: run it first (libuv would not poll
+            // an inbox that is not ref'ed), then run the loop.
+            loop.enterRun()
+            loop.remote.drain()
+            loop.runUntilIdle()
+            active.store(false, ordering: .sequentiallyConsistent)
+            if loop.remote.isEmpty { return stopped() }
+            guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+        }
+    }
+
+    /// Resumes those waiting for the thread to stop.
+    private func stopped() {
+        let waiters: [CheckedContinuation<Void, Never>] = mutex.withLock {
+            defer { stopWaiters.removeAll() }
+            return stopWaiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns once no thread of its own runs the loop.
+    func whenStopped() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now: Bool = mutex.withLock {
+                if !active.load(ordering: .sequentiallyConsistent) { return true }
+                stopWaiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    /// Waits until the loop's own thread, if it has one, has stopped. Returns whether there was
+    /// one. Never call it on that thread.
+    @discardableResult
+    func join() -> Bool {
+        var joined = false
+        while true {
+            let t: pthread_t? = mutex.withLock {
+                defer { thread = nil }
+                return thread
+            }
+            guard let t else {
+                if !active.load(ordering: .sequentiallyConsistent) { return joined }
+                sched_yield()
+                continue
+            }
+            pthread_join(t, nil)
+            joined = true
+        }
+    }
+}
+
+extension EventLoop {
+    /// Makes sure a thread runs this loop, for async code about to wait on it: when no thread
+    /// runs it and the caller is not on it, the loop starts on a thread of its own (see
+    /// `LoopThread`). Synchronous code that will call `run()` itself never gets here.
+    func ensureRunning() {
+        if isCurrent { return }
+        if ownThread.active.load(ordering: .sequentiallyConsistent) { return }
+        if runningThread.load(ordering: .acquiring) != 0 { return }
+        ownThread.start(self)
+    }
+
+    /// After work was queued from another thread: restarts the loop's own thread if the loop has
+    /// one and it has stopped.
+    func restartOwnThreadIfNeeded() {
+        if ownThread.enabled.load(ordering: .relaxed), !ownThread.active.load(ordering: .sequentiallyConsistent) {
+            ensureRunning()
+        }
+    }
+
+    /// Runs `body` on the loop from any thread, as `execute` does, restarting the loop's own
+    /// thread if it has one and it stopped.
+    func submit(_ body: @escaping @Sendable () -> Void) {
+        execute(body)
+        restartOwnThreadIfNeeded()
+    }
+
+    /// Whether the loop runs on a thread of its own now.
+    public var runsOnOwnThread: Bool { ownThread.active.load(ordering: .sequentiallyConsistent) }
+
+    /// Returns once the loop's own thread (started by async code) has stopped because nothing
+    /// ref'ed is left; at once when there is none. Call it from outside the loop, for example
+    /// before `close()`.
+    public func waitForOwnThread() async {
+        precondition(!isCurrent, "waitForOwnThread called on the loop's own thread")
+        await ownThread.whenStopped()
+        // The thread has left the loop; reap it (it is returning now).
+        ownThread.join()
+    }
+}

@@ -1,0 +1,231 @@
+import DequeModule
+
+/// What an awaiting operation gets back: the value or the error, delivered through a
+/// continuation that cannot throw (so errors stay typed as `NetError`).
+typealias Resumption<T> = UnsafeContinuation<Result<T, NetError>, Never>
+
+/// The loop-confined state behind a socket's async face: the continuations that wait for data,
+/// `'drain'`, `'finish'` and `'connect'`, and the chunks read while nobody waited.
+///
+/// It sits on top of the `Socket` API only (listeners, `write` → false → `'drain'`, `pause` and
+/// `resume`), never inside it. Each wait has a number, so a cancellation that arrives late never
+/// ends a later wait. Continuations are unsafe ones because every path through this class
+/// resumes each exactly once: a waiter is taken out of its slot before it is resumed.
+///
+/// Not `Sendable`: used only on the socket's loop. `AsyncSocket` is the face other threads get.
+final class SocketChannel {
+    let socket: Socket
+    private var tokens: [ListenerToken] = []
+    private var readTokens: [ListenerToken] = []
+    /// The first error the socket reported; later operations throw it.
+    private(set) var failure: NetError?
+    private(set) var closed = false
+    private var nextID = 0
+
+    private var chunks = Deque<Buffer>()
+    private var readEnded = false
+    private var readWaiter: (id: Int, resume: Resumption<Buffer?>)?
+    /// Whether this channel paused the socket (it resumes it when its reader leaves).
+    private var pausedByReader = false
+    /// Iterators reading through this channel now.
+    private var readers = 0
+
+    private var drainWaiter: (id: Int, resume: Resumption<Void>)?
+    private var finishWaiter: (id: Int, resume: Resumption<Void>)?
+    private var connectWaiter: (id: Int, resume: Resumption<Void>)?
+
+    init(_ socket: Socket) {
+        self.socket = socket
+        socket.loop.assertOnLoopThread()
+        closed = socket.destroyed
+        tokens.append(socket.addListener(.error) { [weak self] error in
+            if let self, failure == nil { failure = error }
+        })
+        tokens.append(socket.addListener(.close) { [weak self] _ in self?.didClose() })
+        tokens.append(socket.addListener(.drain) { [weak self] in
+            if let self, let w = drainWaiter {
+                drainWaiter = nil
+                w.resume.resume(returning: .success(()))
+            }
+        })
+        tokens.append(socket.addListener(.finish) { [weak self] in
+            if let self, let w = finishWaiter {
+                finishWaiter = nil
+                w.resume.resume(returning: .success(()))
+            }
+        })
+        tokens.append(socket.addListener(.connect) { [weak self] in
+            if let self, let w = connectWaiter {
+                connectWaiter = nil
+                w.resume.resume(returning: .success(()))
+            }
+        })
+    }
+
+    /// A number for the next wait.
+    func waitID() -> Int {
+        nextID += 1
+        return nextID
+    }
+
+    /// The error an operation on a socket that is gone throws.
+    var goneError: NetError {
+        failure ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
+    }
+
+    private func didClose() {
+        closed = true
+        let error = goneError
+        readEnded = true
+        if let w = readWaiter {
+            readWaiter = nil
+            w.resume.resume(returning: failure.map { .failure($0) } ?? .success(nil))
+        }
+        if let w = drainWaiter {
+            drainWaiter = nil
+            w.resume.resume(returning: .failure(error))
+        }
+        if let w = finishWaiter {
+            finishWaiter = nil
+            // 'finish' may have come first; a close without it means the end never completed.
+            w.resume.resume(returning: socket.writableFinished ? .success(()) : .failure(error))
+        }
+        if let w = connectWaiter {
+            connectWaiter = nil
+            w.resume.resume(returning: .failure(failure ?? NetError(
+                code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")))
+        }
+        detachAll()
+    }
+
+    /// Removes every listener this channel added (on `'close'`, the socket drops them anyway).
+    func detachAll() {
+        for t in tokens { socket.off(t) }
+        tokens.removeAll()
+        for t in readTokens { socket.off(t) }
+        readTokens.removeAll()
+    }
+
+    // MARK: Cancellation
+
+    /// Ends the wait numbered `id` with `error` if it is still waiting, and destroys the socket
+    /// with it (the Node reading of an aborted operation). A wait already over is left alone.
+    func cancel(_ id: Int, error: NetError = .aborted) {
+        var hit = false
+        if let w = readWaiter, w.id == id { readWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
+        if let w = drainWaiter, w.id == id { drainWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
+        if let w = finishWaiter, w.id == id { finishWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
+        if let w = connectWaiter, w.id == id { connectWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
+        if hit { socket.destroy() }
+    }
+
+    // MARK: Reading
+
+    /// An iterator starts reading: listen for data and the end.
+    func attachReader() {
+        readers += 1
+        guard readers == 1, !closed else { return }
+        readTokens.append(socket.addListener(.end) { [weak self] in
+            guard let self else { return }
+            readEnded = true
+            if let w = readWaiter {
+                readWaiter = nil
+                w.resume.resume(returning: .success(nil))
+            }
+        })
+        readTokens.append(socket.addListener(.data) { [weak self] chunk in self?.received(chunk) })
+    }
+
+    /// An iterator is finished or dropped: its listeners go, and a socket it paused flows again.
+    func detachReader() {
+        readers -= 1
+        guard readers == 0 else { return }
+        for t in readTokens { socket.off(t) }
+        readTokens.removeAll()
+        if pausedByReader {
+            pausedByReader = false
+            if !closed { socket.resume() }
+        }
+    }
+
+    private func received(_ chunk: Buffer) {
+        if let w = readWaiter {
+            readWaiter = nil
+            w.resume.resume(returning: .success(chunk))
+        } else {
+            // Nobody waits: keep this chunk and let the socket hold the rest (it reads on to its
+            // high-water mark, then stops reading from the kernel).
+            chunks.append(chunk)
+            if !pausedByReader {
+                pausedByReader = true
+                socket.pause()
+            }
+        }
+    }
+
+    /// The next chunk now, if there is an answer without waiting.
+    func readNow() -> Result<Buffer?, NetError>? {
+        if let chunk = chunks.popFirst() { return .success(chunk) }
+        if readEnded || closed { return failure.map { .failure($0) } ?? .success(nil) }
+        return nil
+    }
+
+    /// Waits for the next chunk: called when `readNow()` had no answer.
+    func waitForChunk(_ id: Int, _ resume: Resumption<Buffer?>) {
+        if let now = readNow() { return resume.resume(returning: now) }
+        readWaiter = (id, resume)
+        // Paused by this reader or by anyone (`pauseOnConnect`): a reader that waits wants data.
+        pausedByReader = false
+        if socket.isPaused() { socket.resume() }
+    }
+
+    // MARK: Writing
+
+    /// Writes `data`: `.success(true)` when the caller may go on now, `.success(false)` when it
+    /// must wait for `'drain'`, or the refusal.
+    func write(_ data: Buffer) -> Result<Bool, NetError> {
+        if closed { return .failure(goneError) }
+        if !socket.state.acceptsWrites, let refusal = socket.state.writeRefusal {
+            _ = socket.write(data)  // Node's consequences of the refused write (it destroys)
+            return .failure(refusal)
+        }
+        if socket.write(data) { return .success(true) }
+        if socket.destroyed { return .failure(goneError) }
+        return .success(!socket.writableNeedDrain)
+    }
+
+    func waitForDrain(_ id: Int, _ resume: Resumption<Void>) {
+        if closed { return resume.resume(returning: .failure(goneError)) }
+        if !socket.writableNeedDrain { return resume.resume(returning: .success(())) }
+        drainWaiter = (id, resume)
+    }
+
+    /// Ends the writable side and waits for `'finish'`.
+    func end(_ id: Int, _ resume: Resumption<Void>) {
+        if socket.writableFinished { return resume.resume(returning: .success(())) }
+        if closed { return resume.resume(returning: .failure(goneError)) }
+        finishWaiter = (id, resume)
+        socket.end()
+    }
+
+    /// Waits for `'connect'` on a socket that is connecting.
+    func waitForConnect(_ id: Int, _ resume: Resumption<Void>) {
+        if closed { return resume.resume(returning: .failure(goneError)) }
+        if !socket.connecting { return resume.resume(returning: .success(())) }
+        connectWaiter = (id, resume)
+    }
+}
+
+extension NetError {
+    /// What an awaited operation throws when its task is cancelled: Node's `AbortError`
+    /// (`ABORT_ERR`, "This operation was aborted").
+    public static var aborted: NetError {
+        NetError(code: .ABORT_ERR, message: "This operation was aborted", name: "AbortError")
+    }
+}
+
+extension NetError.Code {
+    /// The operation was aborted: its task was cancelled, or an `AbortSignal` fired
+    /// (Node's `ABORT_ERR`).
+    public static let ABORT_ERR: Self = "ABORT_ERR"
+}
