@@ -35,6 +35,9 @@ let package = Package(
             dependencies: ["Net", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/NetEcho"
         ),
+        .executableTarget(name: "AsyncEcho", dependencies: ["Net"], path: "Examples/AsyncEcho"),
+        .executableTarget(name: "EntryTopLevel", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevel"),
+        .executableTarget(name: "EntryTopLevelAwait", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelAwait"),
         .executableTarget(
             name: "NetBench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,0 +1,88 @@
+import Testing
+import Foundation
+@testable import NetCore
+import Net
+
+/// The async face from each place a program starts: `@main` with `async main` (the AsyncEcho
+/// example), top-level code with and without `await` (small executables run as children, with a
+/// deadline), and any task (here).
+@Suite struct AsyncEntryPointTests {
+    @Test func topLevelCodeWithSpawnAndRun() throws {
+        let child = try #require(ChildProcess(builtProduct("EntryTopLevel"), []))
+        defer { child.stop() }
+        #expect(child.readLine(timeout: 20)?.hasPrefix("got hi") == true)
+        #expect(child.readLine(timeout: 20) == "done")
+        #expect(child.waitForExit(timeout: 20) == 0, "top-level code with loop.spawn and loop.run() did not end")
+    }
+
+    @Test func topLevelCodeThatAwaits() throws {
+        let child = try #require(ChildProcess(builtProduct("EntryTopLevelAwait"), []))
+        defer { child.stop() }
+        #expect(child.readLine(timeout: 20)?.hasPrefix("got hi") == true)
+        #expect(child.readLine(timeout: 20) == "done")
+        #expect(child.waitForExit(timeout: 20) == 0, "top-level code that awaits did not end")
+    }
+
+    @Test func asyncMainServesTheAsyncEcho() async throws {
+        let child = try #require(ChildProcess(builtProduct("AsyncEcho"), ["--port", "0", "--host", "127.0.0.1"]))
+        defer { child.stop() }
+        let port = try #require(ChildProcess.port(fromListeningLine: child.readLine(timeout: 20)), "async-echo did not listen")
+        await withAsyncLoop { loop in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<3 {
+                    group.addTask {
+                        let c = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+                        let message = "hello \(i) " + String(repeating: "x", count: 100_000)
+                        try await c.write(message)
+                        let back = try await readBytes(c, count: message.utf8.count)
+                        #expect(back == Array(message.utf8))
+                        try await c.end()
+                        await c.destroy()
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func fromADetachedTask() async throws {
+        await withAsyncLoop { loop in
+            try await Task.detached {
+                let (server, port) = try await localServer(loop)
+                let echo = loop.spawn {
+                    for try await c in server.connections {
+                        for try await chunk in c { try await c.write(chunk) }
+                        break
+                    }
+                }
+                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+                try await client.write("ping")
+                #expect(try await readBytes(client, count: 4) == Array("ping".utf8))
+                try await client.end()
+                try await echo.value
+                await server.close()
+            }.value
+        }
+    }
+
+    @Test func fromTheMainActor() async throws {
+        await withAsyncLoop { loop in
+            try await MainActorClient.run(loop)
+        }
+    }
+}
+
+/// Code isolated to the main actor, which the loop never blocks (it runs on its own thread).
+@MainActor enum MainActorClient {
+    static func run(_ loop: EventLoop) async throws {
+        let (server, port) = try await localServer(loop)
+        let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+        var it = server.connections.makeAsyncIterator()
+        let peer = try await it.next()
+        try await client.write("main")
+        #expect(try await readBytes(peer!, count: 4) == Array("main".utf8))
+        await client.destroy()
+        await peer?.destroy()
+        await server.close()
+    }
+}
