@@ -25,8 +25,12 @@ struct NetEcho: ParsableCommand {
     @Flag(help: "Greet each client with hello\\r\\n first, as Node's example does.")
     var greeting = false
 
+    @Flag(name: .customLong("async"), help: "Serve through the async face: for try await chunk in socket { try await socket.write(chunk) }.")
+    var useAsync = false
+
     mutating func run() throws {
         if loops > 1 && path == nil { return runGroup() }
+        if useAsync { return runAsync() }
         let greeting = self.greeting
         let loop = EventLoop.default
         // A client that resets its connection is no news for an echo server.

@@ -23,8 +23,10 @@ import Net
         #expect(child.waitForExit(timeout: 20) == 0, "top-level code that awaits did not end")
     }
 
-    @Test func asyncMainServesTheAsyncEcho() async throws {
-        let child = try #require(ChildProcess(builtProduct("AsyncEcho"), ["--port", "0", "--host", "127.0.0.1"]))
+    @Test(arguments: [["AsyncEcho"], ["net-echo", "--async", "--greeting"]])
+    func asyncEchoServers(_ command: [String]) async throws {
+        let greeting = command.contains("--greeting")
+        let child = try #require(ChildProcess(builtProduct(command[0]), Array(command.dropFirst()) + ["--port", "0", "--host", "127.0.0.1"]))
         defer { child.stop() }
         let port = try #require(ChildProcess.port(fromListeningLine: child.readLine(timeout: 20)), "async-echo did not listen")
         await withAsyncLoop { loop in
@@ -34,8 +36,9 @@ import Net
                         let c = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
                         let message = "hello \(i) " + String(repeating: "x", count: 100_000)
                         try await c.write(message)
-                        let back = try await readBytes(c, count: message.utf8.count)
-                        #expect(back == Array(message.utf8))
+                        let expected = (greeting ? "hello\r\n" : "") + message
+                        let back = try await readBytes(c, count: expected.utf8.count)
+                        #expect(back == Array(expected.utf8))
                         try await c.end()
                         await c.destroy()
                     }
