@@ -225,6 +225,7 @@ final class Acceptor {
     func finish() {
         finished = true
         server.holdAccepting()
+        server.acceptDeferred = false  // libuv closes the waiting connection with the handle
         let pending = waiters
         waiters.removeAll()
         for w in pending { w.resume.resume(returning: .success(nil)) }

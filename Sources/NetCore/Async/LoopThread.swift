@@ -12,11 +12,12 @@ import Glibc
 /// itself inactive first and then looks at the inbox, while a submitter queues first and then
 /// looks at the mark, so one of the two always sees the other.
 ///
-/// `@unchecked Sendable`: `thread` is read and written only under `mutex`; `active` and
+/// `@unchecked Sendable`: `stopWaiters` is read and written only under `lock`; `active` and
 /// `enabled` are atomics.
 final class LoopThread: @unchecked Sendable {
-    private let mutex = PthreadMutex()
-    private var thread: pthread_t?
+    // A pthread mutex and condition at fixed addresses (see `PthreadMutex` for why not `Mutex`).
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let changed: UnsafeMutablePointer<pthread_cond_t>
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     /// Whether a thread of its own is running the loop now (or is being started).
     let active = Atomic<Bool>(false)
@@ -24,23 +25,35 @@ final class LoopThread: @unchecked Sendable {
     /// threads restarts the thread whenever it has stopped.
     let enabled = Atomic<Bool>(false)
 
-    /// Starts the thread unless one is running; `false` when another thread runs the loop with
-    /// `run()`.
+    init() {
+        lock = .allocate(capacity: 1)
+        lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(lock, nil)
+        changed = .allocate(capacity: 1)
+        changed.initialize(to: pthread_cond_t())
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        changed.deallocate()
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// Starts the thread unless one is running. The thread is detached: nobody joins it, those
+    /// who need it gone wait for `active` to fall instead.
     func start(_ loop: EventLoop) {
         guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
         enabled.store(true, ordering: .sequentiallyConsistent)
-        mutex.withLock {
-            // The previous thread, if any, has marked itself inactive and is ending: reap it.
-            if let old = thread { pthread_join(old, nil) }
-            var t = pthread_t()
-            let context = Unmanaged.passRetained(loop).toOpaque()
-            pthread_create(&t, nil, { context in
-                let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
-                loop.ownThread.body(loop)
-                return nil
-            }, context)
-            thread = t
-        }
+        var t = pthread_t()
+        let context = Unmanaged.passRetained(loop).toOpaque()
+        pthread_create(&t, nil, { context in
+            let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
+            loop.ownThread.body(loop)
+            return nil
+        }, context)
+        pthread_detach(t)
     }
 
     /// The thread's life: run the loop, and again while work arrived as it was finishing.
@@ -52,50 +65,42 @@ final class LoopThread: @unchecked Sendable {
             loop.remote.drain()
             loop.runUntilIdle()
             active.store(false, ordering: .sequentiallyConsistent)
-            if loop.remote.isEmpty { return stopped() }
-            guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+            if loop.remote.isEmpty { break }
+            guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { break }
         }
-    }
-
-    /// Resumes those waiting for the thread to stop.
-    private func stopped() {
-        let waiters: [CheckedContinuation<Void, Never>] = mutex.withLock {
-            defer { stopWaiters.removeAll() }
-            return stopWaiters
+        // Tell those waiting, unless another thread took over meanwhile (it will tell them).
+        pthread_mutex_lock(lock)
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        if !active.load(ordering: .sequentiallyConsistent) {
+            swap(&waiters, &stopWaiters)
+            pthread_cond_broadcast(changed)
         }
+        pthread_mutex_unlock(lock)
         for w in waiters { w.resume() }
     }
 
     /// Returns once no thread of its own runs the loop.
     func whenStopped() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now: Bool = mutex.withLock {
-                if !active.load(ordering: .sequentiallyConsistent) { return true }
-                stopWaiters.append(c)
-                return false
-            }
+            pthread_mutex_lock(lock)
+            let now = !active.load(ordering: .sequentiallyConsistent)
+            if !now { stopWaiters.append(c) }
+            pthread_mutex_unlock(lock)
             if now { c.resume() }
         }
     }
 
-    /// Waits until the loop's own thread, if it has one, has stopped. Returns whether there was
-    /// one. Never call it on that thread.
+    /// Blocks until no thread of its own runs the loop; returns whether one did.
     @discardableResult
     func join() -> Bool {
-        var joined = false
-        while true {
-            let t: pthread_t? = mutex.withLock {
-                defer { thread = nil }
-                return thread
-            }
-            guard let t else {
-                if !active.load(ordering: .sequentiallyConsistent) { return joined }
-                sched_yield()
-                continue
-            }
-            pthread_join(t, nil)
-            joined = true
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        var waited = false
+        while active.load(ordering: .sequentiallyConsistent) {
+            waited = true
+            pthread_cond_wait(changed, lock)
         }
+        return waited
     }
 }
 
@@ -134,7 +139,5 @@ extension EventLoop {
     public func waitForOwnThread() async {
         precondition(!isCurrent, "waitForOwnThread called on the loop's own thread")
         await ownThread.whenStopped()
-        // The thread has left the loop; reap it (it is returning now).
-        ownThread.join()
     }
 }

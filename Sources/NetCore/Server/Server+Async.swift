@@ -18,7 +18,7 @@ extension Server {
     /// Accepts again, starting with the connection that waited, if any.
     func releaseAccepting() {
         acceptHeld = false
-        if acceptDeferred {
+        if acceptDeferred, handle != nil {
             acceptDeferred = false
             onConnection(status: 0)
         }
