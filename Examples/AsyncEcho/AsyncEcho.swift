@@ -23,6 +23,16 @@ struct AsyncEcho {
             }
         }
         let loop = EventLoop.default
+        do {
+            try await serve(host: host, port: port, loop: loop)
+        } catch {
+            say("async-echo: \(error)\n", fd: 2)
+            exit(1)
+        }
+    }
+
+    /// Accepts connections and echoes each in a child task, all on the loop.
+    static func serve(host: String?, port: Int, loop: EventLoop) async throws {
         try await loop.spawn {
             let server = try await Net.listen(host: host, port: port, loop: loop)
             if case .inet(let a)? = await server.address() {

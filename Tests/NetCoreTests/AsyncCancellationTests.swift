@@ -122,7 +122,7 @@ import Net
     @Test func cancellingAnAcceptStopsTheServer() async {
         await withAsyncLoop { loop in
             let (server, _) = try await localServer(loop)
-            let acceptor = loop.spawn {
+            let acceptor = await loop.spawn {
                 for try await _ in server.connections { Issue.record("nobody connected") }
             }
             acceptor.cancel()

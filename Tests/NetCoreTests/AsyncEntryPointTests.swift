@@ -52,7 +52,7 @@ import Net
         await withAsyncLoop { loop in
             try await Task.detached {
                 let (server, port) = try await localServer(loop)
-                let echo = loop.spawn {
+                let echo = await loop.spawn {
                     for try await c in server.connections {
                         for try await chunk in c { try await c.write(chunk) }
                         break

@@ -8,7 +8,7 @@ import Net
     @Test func connectWriteReadAndEndFromOffTheLoop() async {
         await withAsyncLoop { loop in
             let (server, port) = try await localServer(loop)
-            let echo = loop.spawn {
+            let echo = await loop.spawn {
                 for try await connection in server.connections {
                     for try await chunk in connection { try await connection.write(chunk) }
                     break
@@ -125,7 +125,7 @@ import Net
             let clients = 4
             let onLoop = Box<Bool>()
             onLoop.value = true
-            let serverTask = loop.spawn {
+            let serverTask = await loop.spawn {
                 try await withThrowingDiscardingTaskGroup { group in
                     var accepted = 0
                     for try await connection in server.connections {

@@ -52,29 +52,41 @@ extension EventLoop: SerialExecutor, TaskExecutor {
     /// nonisolated async functions it calls (swift-net's included) run on the loop too, with no
     /// thread hop per await; its child tasks inherit that preference.
     ///
-    /// Where the loop runs: called from async code off the loop while no thread runs the loop,
-    /// `spawn` starts the loop on a thread of its own (see ``runsOnOwnThread``); called from
-    /// synchronous code (a `main.swift` without `await`), the task waits for your `run()`.
+    /// This synchronous form leaves running the loop to you (`run()`, as in a `main.swift`
+    /// without `await`), unless the loop already runs. In async code the async form of `spawn`
+    /// is chosen instead, which starts the loop on a thread of its own when no thread runs it.
     ///
     /// `body` is `sending`: it takes what it captures along. Loop-confined objects (`Socket`,
     /// `Server`) stay where they are; give the task their `Sendable` faces instead
     /// (`AsyncSocket(socket)`, `AsyncServer(server)`), or create them inside `body`.
     @discardableResult
     public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) -> Task<T, any Error> {
-        // On the loop, or while no thread runs it (set-up before `run()`, or before the loop starts
-        // on its own thread below), the count is this thread's to change; otherwise the loop
-        // counts the task before its first job runs (the inbox keeps order).
+        startTask(body)
+    }
+
+    /// Starts `body` as a task on this loop, as the synchronous `spawn` does, and when no thread
+    /// runs the loop starts it on a thread of its own (see ``runsOnOwnThread``): the form async
+    /// code gets (`try await loop.spawn { … }.value` in an `async` `main`).
+    @discardableResult
+    public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) async -> Task<T, any Error> {
+        let task = startTask(body)
+        ensureRunning()
+        return task
+    }
+
+    private func startTask<T: Sendable>(_ body: sending @escaping () async throws -> T) -> Task<T, any Error> {
+        // On the loop, or while no thread runs it (set-up before `run()`), the count is this
+        // thread's to change; otherwise the loop counts the task before its first job runs (the
+        // inbox keeps order).
         if isCurrent || (runningThread.load(ordering: .acquiring) == 0 && !ownThread.active.load(ordering: .sequentiallyConsistent)) {
             taskStarted()
         } else {
             execute { self.taskStarted() }
         }
-        let task = Task<T, any Error>(executorPreference: self) {
+        return Task<T, any Error>(executorPreference: self) {
             defer { self.taskEnded() }
             return try await body()
         }
-        if !isCurrent, withUnsafeCurrentTask(body: { $0 != nil }) { ensureRunning() }
-        return task
     }
 
     private func taskStarted() {
