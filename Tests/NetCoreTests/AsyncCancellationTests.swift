@@ -10,11 +10,7 @@ import Net
 @Suite struct AsyncCancellationTests {
     @Test func aReadRacedAgainstATimeoutEndsOnCancelAll() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop) { client, _ in
                 let outcome = await withTaskGroup(of: String.self) { group in
                     group.addTask {
                         do throws(NetError) {
@@ -36,19 +32,13 @@ import Net
                 }
                 #expect(outcome == ["timeout", "read threw ABORT_ERR"])
                 #expect(client.channel.socket.destroyed, "a cancelled read destroys the socket")
-                await peer.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 
     @Test func aWriteWaitingForDrainEndsOnCancel() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop, options: ServerOptions(pauseOnConnect: true))
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop, server: ServerOptions(pauseOnConnect: true)) { client, _ in
                 let big = Buffer(patternBytes(24 << 20))
                 let outcome: String = await withTaskGroup(of: String.self) { group in
                     group.addTask {
@@ -67,9 +57,7 @@ import Net
                 }
                 #expect(outcome == "write threw ABORT_ERR")
                 #expect(client.channel.socket.destroyed)
-                await peer.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 
@@ -139,11 +127,7 @@ import Net
 
     @Test func aDroppedIteratorLeavesNoListenersAndNoPause() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop) { client, peer in
                 let socket = client.channel.socket
                 let before = socket.asyncListenerCounts
                 try await peer.write("one")
@@ -166,26 +150,19 @@ import Net
                     Task { try await peer.write("three") }
                 }
                 #expect(got.hasSuffix("three"))
-                socket.destroy()
-                await peer.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 
     @Test func iteratorsMadeAndDroppedAddNoListeners() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+            try await withPair(loop) { client, _ in
                 let socket = client.channel.socket
                 let before = socket.asyncListenerCounts
                 for _ in 0..<3 { _ = socket.makeAsyncIterator() }
                 #expect(socket.asyncListenerCounts == before)
                 #expect(!socket.isPaused())
-                await client.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 }

@@ -100,11 +100,7 @@ import Net
 
     @Test func readErrorsAreTyped() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var accepted = server.connections.makeAsyncIterator()
-                guard let peer = try await accepted.next() else { return }
+            try await withPair(loop) { client, peer in
                 try await client.write("x")
                 _ = try await readBytes(peer, count: 1)
                 try await peer.withSocket { $0.resetAndDestroy(); return () }
@@ -114,8 +110,7 @@ import Net
                 } catch {
                     #expect(error.code == .ECONNRESET)
                 }
-                await server.close()
-            }.value
+            }
         }
     }
 
@@ -185,11 +180,7 @@ import Net
 
     @Test func endReturnsAtFinishAndWriteAfterEndThrows() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop, options: ServerOptions(allowHalfOpen: true))
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop, server: ServerOptions(allowHalfOpen: true)) { client, peer in
                 try await client.end("bye")
                 #expect(client.channel.socket.writableFinished)
                 #expect(try await readBytes(peer, count: 10) == Array("bye".utf8))
@@ -199,9 +190,7 @@ import Net
                 } catch {
                     #expect(error.code == .ERR_STREAM_WRITE_AFTER_END)
                 }
-                await peer.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 }

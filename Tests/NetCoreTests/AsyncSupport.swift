@@ -67,3 +67,26 @@ func readBytes(_ socket: AsyncSocket, count: Int) async throws(NetError) -> [UIn
     }
     return got
 }
+
+/// Runs `body` on the loop with a connected pair (a client from `Net.connect` and the server's
+/// side of it), then destroys both and closes the server.
+func withPair(
+    _ loop: EventLoop, server options: ServerOptions = ServerOptions(), clientHighWaterMark: Int? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (_ client: AsyncSocket, _ peer: AsyncSocket) async throws -> Void
+) async throws {
+    let (server, port) = try await localServer(loop, options: options)
+    try await loop.spawn {
+        let client = try await Net.connect(
+            host: "127.0.0.1", port: port, options: SocketOptions(highWaterMark: clientHighWaterMark), loop: loop)
+        var accepted = server.connections.makeAsyncIterator()
+        guard let peer = try await accepted.next() else {
+            Issue.record("no connection", sourceLocation: sourceLocation)
+            return
+        }
+        try await body(client, peer)
+        await client.destroy()
+        await peer.destroy()
+        await server.close()
+    }.value
+}

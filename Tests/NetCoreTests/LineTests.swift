@@ -25,28 +25,19 @@ import Net
 
     @Test func socketLinesAsAnAsyncSequence() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop) { client, peer in
                 try await client.write("one\r\ntw")
                 try await client.end("o\nthree")
                 var got: [String] = []
                 for try await line in peer.lines { got.append(line) }
                 #expect(got == ["one", "two", "three"])
-                await server.close()
-            }.value
+            }
         }
     }
 
     @Test func tooLongALineEndsTheIterationWithAClearError() async {
         await withAsyncLoop { loop in
-            let (server, port) = try await localServer(loop)
-            try await loop.spawn {
-                let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-                var it = server.connections.makeAsyncIterator()
-                guard let peer = try await it.next() else { return }
+            try await withPair(loop) { client, peer in
                 try await client.write(Buffer(count: 100, fill: UInt8(ascii: "a")))
                 do throws(NetError) {
                     for try await _ in peer.lines(maxLineLength: 64) { Issue.record("a line came") }
@@ -55,10 +46,7 @@ import Net
                     #expect(error.code == .ERR_LINE_TOO_LONG)
                     #expect(error.message == "Line longer than 64 bytes")
                 }
-                await client.destroy()
-                await peer.destroy()
-                await server.close()
-            }.value
+            }
         }
     }
 
