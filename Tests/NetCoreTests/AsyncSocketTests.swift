@@ -98,6 +98,22 @@ import Net
         }
     }
 
+    @Test func twoWritersWaitingForDrainBothResume() async {
+        await withAsyncLoop { loop in
+            try await withPair(loop, server: ServerOptions(pauseOnConnect: true), clientHighWaterMark: 16 * 1024) { client, peer in
+                let size = 12 << 20
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<2 { group.addTask { try await client.write(Buffer(patternBytes(size))) } }
+                    group.addTask {
+                        let got = try await readBytes(peer, count: 2 * size)
+                        #expect(got.count == 2 * size)
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
     @Test func readErrorsAreTyped() async {
         await withAsyncLoop { loop in
             try await withPair(loop) { client, peer in

@@ -24,15 +24,15 @@ final class SocketChannel {
 
     private var chunks = Deque<Buffer>()
     private var readEnded = false
-    private var readWaiter: (id: Int, resume: Resumption<Buffer?>)?
+    private var readWaiters = Waiters<Buffer?>()
     /// Whether this channel paused the socket (it resumes it when its reader leaves).
     private var pausedByReader = false
     /// Iterators reading through this channel now.
     private var readers = 0
 
-    private var drainWaiter: (id: Int, resume: Resumption<Void>)?
-    private var finishWaiter: (id: Int, resume: Resumption<Void>)?
-    private var connectWaiter: (id: Int, resume: Resumption<Void>)?
+    private var drainWaiters = Waiters<Void>()
+    private var finishWaiters = Waiters<Void>()
+    private var connectWaiters = Waiters<Void>()
 
     init(_ socket: Socket) {
         self.socket = socket
@@ -43,22 +43,13 @@ final class SocketChannel {
         })
         tokens.append(socket.addListener(.close) { [weak self] _ in self?.didClose() })
         tokens.append(socket.addListener(.drain) { [weak self] in
-            if let self, let w = drainWaiter {
-                drainWaiter = nil
-                w.resume.resume(returning: .success(()))
-            }
+            self?.drainWaiters.resumeAll(.success(()))
         })
         tokens.append(socket.addListener(.finish) { [weak self] in
-            if let self, let w = finishWaiter {
-                finishWaiter = nil
-                w.resume.resume(returning: .success(()))
-            }
+            self?.finishWaiters.resumeAll(.success(()))
         })
         tokens.append(socket.addListener(.connect) { [weak self] in
-            if let self, let w = connectWaiter {
-                connectWaiter = nil
-                w.resume.resume(returning: .success(()))
-            }
+            self?.connectWaiters.resumeAll(.success(()))
         })
     }
 
@@ -77,24 +68,12 @@ final class SocketChannel {
         closed = true
         let error = goneError
         readEnded = true
-        if let w = readWaiter {
-            readWaiter = nil
-            w.resume.resume(returning: failure.map { .failure($0) } ?? .success(nil))
-        }
-        if let w = drainWaiter {
-            drainWaiter = nil
-            w.resume.resume(returning: .failure(error))
-        }
-        if let w = finishWaiter {
-            finishWaiter = nil
-            // 'finish' may have come first; a close without it means the end never completed.
-            w.resume.resume(returning: socket.writableFinished ? .success(()) : .failure(error))
-        }
-        if let w = connectWaiter {
-            connectWaiter = nil
-            w.resume.resume(returning: .failure(failure ?? NetError(
-                code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")))
-        }
+        readWaiters.resumeAll(failure.map { .failure($0) } ?? .success(nil))
+        drainWaiters.resumeAll(.failure(error))
+        // 'finish' may have come first; a close without it means the end never completed.
+        finishWaiters.resumeAll(socket.writableFinished ? .success(()) : .failure(error))
+        connectWaiters.resumeAll(.failure(failure ?? NetError(
+            code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")))
         detachAll()
     }
 
@@ -111,11 +90,8 @@ final class SocketChannel {
     /// Ends the wait numbered `id` with `error` if it is still waiting, and destroys the socket
     /// with it (the Node reading of an aborted operation). A wait already over is left alone.
     func cancel(_ id: Int, error: NetError = .aborted) {
-        var hit = false
-        if let w = readWaiter, w.id == id { readWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
-        if let w = drainWaiter, w.id == id { drainWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
-        if let w = finishWaiter, w.id == id { finishWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
-        if let w = connectWaiter, w.id == id { connectWaiter = nil; hit = true; w.resume.resume(returning: .failure(error)) }
+        let hit = readWaiters.cancel(id, error) || drainWaiters.cancel(id, error)
+            || finishWaiters.cancel(id, error) || connectWaiters.cancel(id, error)
         if hit { socket.destroy() }
     }
 
@@ -128,10 +104,7 @@ final class SocketChannel {
         readTokens.append(socket.addListener(.end) { [weak self] in
             guard let self else { return }
             readEnded = true
-            if let w = readWaiter {
-                readWaiter = nil
-                w.resume.resume(returning: .success(nil))
-            }
+            readWaiters.resumeAll(.success(nil))
         })
         readTokens.append(socket.addListener(.data) { [weak self] chunk in self?.received(chunk) })
     }
@@ -149,10 +122,7 @@ final class SocketChannel {
     }
 
     private func received(_ chunk: Buffer) {
-        if let w = readWaiter {
-            readWaiter = nil
-            w.resume.resume(returning: .success(chunk))
-        } else {
+        if !readWaiters.resumeFirst(.success(chunk)) {
             // Nobody waits: keep this chunk and let the socket hold the rest (it reads on to its
             // high-water mark, then stops reading from the kernel).
             chunks.append(chunk)
@@ -173,7 +143,7 @@ final class SocketChannel {
     /// Waits for the next chunk: called when `readNow()` had no answer.
     func waitForChunk(_ id: Int, _ resume: Resumption<Buffer?>) {
         if let now = readNow() { return resume.resume(returning: now) }
-        readWaiter = (id, resume)
+        readWaiters.add(id, resume)
         // Paused by this reader or by anyone (`pauseOnConnect`): a reader that waits wants data.
         pausedByReader = false
         if socket.isPaused() { socket.resume() }
@@ -197,14 +167,14 @@ final class SocketChannel {
     func waitForDrain(_ id: Int, _ resume: Resumption<Void>) {
         if closed { return resume.resume(returning: .failure(goneError)) }
         if !socket.writableNeedDrain { return resume.resume(returning: .success(())) }
-        drainWaiter = (id, resume)
+        drainWaiters.add(id, resume)
     }
 
     /// Ends the writable side and waits for `'finish'`.
     func end(_ id: Int, _ resume: Resumption<Void>) {
         if socket.writableFinished { return resume.resume(returning: .success(())) }
         if closed { return resume.resume(returning: .failure(goneError)) }
-        finishWaiter = (id, resume)
+        finishWaiters.add(id, resume)
         socket.end()
     }
 
@@ -212,7 +182,39 @@ final class SocketChannel {
     func waitForConnect(_ id: Int, _ resume: Resumption<Void>) {
         if closed { return resume.resume(returning: .failure(goneError)) }
         if !socket.connecting { return resume.resume(returning: .success(())) }
-        connectWaiter = (id, resume)
+        connectWaiters.add(id, resume)
+    }
+}
+
+/// The continuations waiting for one thing, in the order they came. Each is taken out before it
+/// is resumed, so none is resumed twice; two tasks that wait for the same thing (two writers
+/// waiting for `'drain'`) both get their answer.
+struct Waiters<T: Sendable> {
+    private var list: [(id: Int, resume: Resumption<T>)] = []
+
+    mutating func add(_ id: Int, _ resume: Resumption<T>) {
+        list.append((id, resume))
+    }
+
+    /// Resumes the first waiter; false when nobody waits.
+    mutating func resumeFirst(_ result: Result<T, NetError>) -> Bool {
+        guard !list.isEmpty else { return false }
+        list.removeFirst().resume.resume(returning: result)
+        return true
+    }
+
+    mutating func resumeAll(_ result: Result<T, NetError>) {
+        if list.isEmpty { return }
+        let all = list
+        list.removeAll()
+        for w in all { w.resume.resume(returning: result) }
+    }
+
+    /// Ends the wait numbered `id` with `error`; false when it is not waiting.
+    mutating func cancel(_ id: Int, _ error: NetError) -> Bool {
+        guard let i = list.firstIndex(where: { $0.id == id }) else { return false }
+        list.remove(at: i).resume.resume(returning: .failure(error))
+        return true
     }
 }
 
