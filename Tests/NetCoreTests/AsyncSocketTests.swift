@@ -103,10 +103,17 @@ import Net
             try await withPair(loop, server: ServerOptions(pauseOnConnect: true), clientHighWaterMark: 16 * 1024) { client, peer in
                 let size = 12 << 20
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<2 { group.addTask { try await client.write(Buffer(patternBytes(size))) } }
+                    for _ in 0..<2 { group.addTask { try await client.write(Buffer(count: size, fill: 7)) } }
                     group.addTask {
-                        let got = try await readBytes(peer, count: 2 * size)
-                        #expect(got.count == 2 * size)
+                        // Both writers run first and wait for 'drain'; then the peer reads.
+                        await Task.yield()
+                        #expect(client.channel.socket.writableNeedDrain)
+                        var got = 0
+                        for try await chunk in peer {
+                            got += chunk.count
+                            if got == 2 * size { break }
+                        }
+                        #expect(got == 2 * size)
                     }
                     try await group.waitForAll()
                 }
