@@ -15,16 +15,18 @@ extension EventLoop: SerialExecutor, TaskExecutor {
     /// Runs a job on the loop's thread (called by the concurrency runtime).
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let run: @Sendable () -> Void = { [self] in
-            unowned.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
-        }
-        // On the loop's own thread a job is just a tick: no lock, no wake-up.
+        // On the loop's own thread a job is just a tick: no lock, no wake-up, no closure.
         if isCurrent {
-            nextTick(run)
+            nextTick(unowned)
         } else {
-            remote.submit(run)
+            remote.submit { [self] in runJob(unowned) }
             restartOwnThreadIfNeeded()
         }
+    }
+
+    /// Runs a job isolated to this loop, with the loop as its task executor.
+    func runJob(_ job: UnownedJob) {
+        job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
     }
 
     /// This loop as a serial executor.

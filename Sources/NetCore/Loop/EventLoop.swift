@@ -124,6 +124,11 @@ public final class EventLoop: @unchecked Sendable {
         ticks.append(.step(target, step))
     }
 
+    /// Queues a concurrency job as a tick (`EventLoop+Executor.swift`).
+    func nextTick(_ job: UnownedJob) {
+        ticks.append(.job(job))
+    }
+
     /// Runs every queued tick, including ticks queued by ticks. Called after each libuv callback.
     func drainTicks() {
         if drainingTicks { return }
@@ -132,6 +137,7 @@ public final class EventLoop: @unchecked Sendable {
             switch tick {
             case .call(let body): body()
             case .step(let target, let step): target.runTick(step)
+            case .job(let job): runJob(job)
             }
         }
         drainingTicks = false
@@ -190,6 +196,8 @@ public final class EventLoop: @unchecked Sendable {
 enum Tick {
     case call(() -> Void)
     case step(any TickTarget, UInt8)
+    /// A Swift concurrency job enqueued on the loop's own thread (no closure to allocate).
+    case job(UnownedJob)
 }
 
 /// An object with deferred steps of its own, queued with `nextTick(_:_:)` by number so that
