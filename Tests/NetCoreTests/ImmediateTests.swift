@@ -92,7 +92,7 @@ import Testing
             weakLoop = loop
             loop.setImmediate { ran = true }
             loop.run()
-            loop.close()
+            // No close(): dropping the last reference must be enough (deinit closes the loop).
         }
         #expect(ran)
         #expect(weakLoop == nil, "the loop was kept alive after its last use")
