@@ -47,6 +47,16 @@ final class StreamSim {
         state = StreamState(highWaterMark: highWaterMark, allowHalfOpen: allowHalfOpen)
     }
 
+    /// Drops everything that may hold a closure capturing this simulation (queued writes and
+    /// their callbacks, ticks, reactions), so the cycles a run builds do not outlive it.
+    func release() {
+        state = StreamState(highWaterMark: state.readableHighWaterMark, allowHalfOpen: state.allowHalfOpen)
+        inFlight = nil
+        ticks = []
+        immediates = []
+        reactions = [:]
+    }
+
     // MARK: The loop
 
     func nextTick(_ body: @escaping () -> Void) { ticks.append(body) }
