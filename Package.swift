@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -25,6 +26,7 @@ let package = Package(
             dependencies: [
                 "CUV",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "NetExtras", dependencies: ["NetCore"]),
@@ -41,7 +43,14 @@ let package = Package(
         ),
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .target(name: "NetTestSupport", path: "Tests/NetTestSupport"),
-        .testTarget(name: "NetCoreTests", dependencies: ["NetCore", "Net", "CMallocCounter", "NetTestSupport"]),
+        .testTarget(
+            name: "NetCoreTests",
+            dependencies: [
+                "NetCore", "Net", "CMallocCounter", "NetTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "NetExtrasTests", dependencies: ["NetExtras", "NetCore", "NetTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
