@@ -9,6 +9,11 @@ let package = Package(
         .library(name: "NetExtras", targets: ["NetExtras"]),
         .executable(name: "net-echo", targets: ["NetEcho"]),
         .executable(name: "net-bench", targets: ["NetBench"]),
+        .executable(name: "net-chat", targets: ["Chat"]),
+        .executable(name: "net-proxy", targets: ["Proxy"]),
+        .executable(name: "net-http", targets: ["HTTPResponder"]),
+        .executable(name: "net-unix", targets: ["UnixSocket"]),
+        .executable(name: "net-echo-faces", targets: ["EchoFaces"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -41,6 +46,12 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NetBench"
         ),
+        // The examples the README quotes; each is built by `make test` and run by ExampleSmokeTests.
+        .executableTarget(name: "Chat", dependencies: ["Net"], path: "Examples/Chat"),
+        .executableTarget(name: "Proxy", dependencies: ["Net"], path: "Examples/Proxy"),
+        .executableTarget(name: "HTTPResponder", dependencies: ["Net"], path: "Examples/HTTPResponder"),
+        .executableTarget(name: "UnixSocket", dependencies: ["Net"], path: "Examples/UnixSocket"),
+        .executableTarget(name: "EchoFaces", dependencies: ["Net"], path: "Examples/EchoFaces"),
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .target(name: "NetTestSupport", path: "Tests/NetTestSupport"),
         .testTarget(
