@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NetExtras", targets: ["NetExtras"]),
         .executable(name: "net-echo", targets: ["NetEcho"]),
         .executable(name: "net-bench", targets: ["NetBench"]),
+        .library(name: "NetServiceLifecycle", targets: ["NetServiceLifecycle"]),
         .executable(name: "net-chat", targets: ["Chat"]),
         .executable(name: "net-proxy", targets: ["Proxy"]),
         .executable(name: "net-http", targets: ["HTTPResponder"]),
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +38,14 @@ let package = Package(
         ),
         .target(name: "NetExtras", dependencies: ["NetCore"]),
         .target(name: "Net", dependencies: ["NetCore", "NetExtras"]),
+        .target(
+            name: "NetServiceLifecycle",
+            dependencies: [
+                "NetCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "NetEcho",
             dependencies: ["Net", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -63,6 +73,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NetExtrasTests", dependencies: ["NetExtras", "NetCore", "NetTestSupport"]),
+        .testTarget(
+            name: "NetServiceLifecycleTests",
+            dependencies: [
+                "NetServiceLifecycle", "Net",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
