@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "net-http", targets: ["HTTPResponder"]),
         .executable(name: "net-unix", targets: ["UnixSocket"]),
         .executable(name: "net-echo-faces", targets: ["EchoFaces"]),
+        .executable(name: "net-echo-service", targets: ["EchoService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -63,6 +64,15 @@ let package = Package(
         .executableTarget(name: "HTTPResponder", dependencies: ["Net"], path: "Examples/HTTPResponder"),
         .executableTarget(name: "UnixSocket", dependencies: ["Net"], path: "Examples/UnixSocket"),
         .executableTarget(name: "EchoFaces", dependencies: ["Net"], path: "Examples/EchoFaces"),
+        .executableTarget(
+            name: "EchoService",
+            dependencies: [
+                "NetServiceLifecycle",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/EchoService"
+        ),
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .target(name: "NetTestSupport", path: "Tests/NetTestSupport"),
         .testTarget(

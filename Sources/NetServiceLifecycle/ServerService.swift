@@ -26,15 +26,18 @@ public final class ServerService: Service, Sendable {
     private let options: ServerOptions
     private let logger: Logger
     private let connectionListener: @Sendable (Socket) -> Void
+    private let onListening: (@Sendable (Int) -> Void)?
     private let bound = Mutex<Int?>(nil)
 
     /// A service that listens on `port` (0 picks a free one, see ``port``) and `host` (by default
     /// every address), with `options`, on every loop of `group`; without a group it makes one,
     /// one loop per core, and shuts it down when `run()` returns. `connectionListener` runs on the
-    /// loop that accepted each connection.
+    /// loop that accepted each connection; `onListening`, if given, gets the port once every loop
+    /// listens.
     public init(
         port: Int = 0, host: String? = nil, options: ServerOptions = ServerOptions(),
         group: EventLoopGroup? = nil, logger: Logger = Logger(label: "swift-net"),
+        onListening: (@Sendable (Int) -> Void)? = nil,
         connectionListener: @escaping @Sendable (Socket) -> Void
     ) {
         self.group = group ?? EventLoopGroup()
@@ -44,6 +47,7 @@ public final class ServerService: Service, Sendable {
         self.options = options
         self.logger = logger
         self.connectionListener = connectionListener
+        self.onListening = onListening
     }
 
     /// The port every loop listens on, once ``run()`` has started them all; nil before.
@@ -60,6 +64,7 @@ public final class ServerService: Service, Sendable {
             for loop in group.loops.dropFirst() { servers.append(try await start(on: loop, port: port).0) }
             bound.withLock { $0 = port }
             logger.info("listening", metadata: ["port": "\(port)", "loops": "\(servers.count)"])
+            onListening?(port)
             try? await gracefulShutdown()
         } catch {
             await close(servers)

@@ -92,6 +92,15 @@ import Net
         #expect(exchange(data, port: port) == data, "the \(face) echo differs from what was sent")
     }
 
+    @Test func echoServiceServesAndStopsOnSIGTERM() throws {
+        let (echo, port) = try start("net-echo-service", ["0"])
+        defer { kill(echo) }
+        let data = Buffer(patternBytes(64 << 10, seed: 3))
+        #expect(exchange(data, port: port) == data, "the service's echo differs from what was sent")
+        Glibc.kill(echo.process.processIdentifier, SIGTERM)
+        #expect(echo.waitForExit(timeout: 10) == 0, "SIGTERM did not end the service cleanly")
+    }
+
     @Test func unixSocketClientAndServer() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swift-net-unix-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

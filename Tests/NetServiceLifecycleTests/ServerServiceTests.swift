@@ -47,10 +47,9 @@ import NetServiceLifecycle
         let firstGroup = ServiceGroup(services: [first], logger: Logger(label: "test"))
         let running = Task { try await firstGroup.run() }
         #expect(await eventually { first.port != nil }, "the first service never listened")
-        let port = try #require(first.port)
 
-        // SO_REUSEPORT lets a second listener share a port only with the same user's sockets
-        // that also set it; a plain listener on it makes the service's listen fail.
+        // SO_REUSEPORT shares a port only among sockets that all set it; a plain listener on
+        // the port makes the service's listen fail with EADDRINUSE.
         let blocker = try BlockingClient.listener()
         defer { close(blocker.fd) }
         let second = ServerService(port: blocker.port, host: "127.0.0.1", group: EventLoopGroup(count: 1)) { $0.pipe($0) }
@@ -58,7 +57,6 @@ import NetServiceLifecycle
 
         await firstGroup.triggerGracefulShutdown()
         try await running.value
-        _ = port
         first.group.shutdown()
         second.group.shutdown()
     }
