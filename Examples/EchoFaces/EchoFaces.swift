@@ -12,32 +12,31 @@ struct EchoFaces {
     static func main() throws {
         let args = Array(CommandLine.arguments.dropFirst())
         let port = args.dropFirst().first.flatMap { Int($0) } ?? 8124
-        let server: Server
         switch args.first {
-        case "callbacks": server = callbackEcho()
-        case "async": server = asyncEcho()
+        case "callbacks": try callbacks(port: port)
+        case "async": try async(port: port)
         default:
             print("usage: net-echo-faces callbacks|async [PORT]")
             exit(2)
         }
+    }
+
+    /// The callback face: each connection pipes into itself.
+    static func callbacks(port: Int) throws {
+        let server = Net.createServer { socket in
+            socket.pipe(socket)
+        }
         try server.listen(port: port, host: "127.0.0.1") {
-            print("echo (\(args[0])) listening on port \(server.address()?.port ?? port)")
+            print("echo (callbacks) listening on port \(server.address()?.port ?? port)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         EventLoop.default.run()
     }
 
-    /// The callback face: each connection pipes into itself.
-    static func callbackEcho() -> Server {
-        Net.createServer { socket in
-            socket.pipe(socket)
-        }
-    }
-
     /// The async face: each connection is a task on the loop that writes back what it reads.
-    static func asyncEcho() -> Server {
+    static func async(port: Int) throws {
         let loop = EventLoop.default
-        return Net.createServer { socket in
+        let server = Net.createServer { socket in
             loop.spawn {
                 do {
                     for try await chunk in socket { socket.write(chunk) }
@@ -47,5 +46,10 @@ struct EchoFaces {
                 }
             }
         }
+        try server.listen(port: port, host: "127.0.0.1") {
+            print("echo (async) listening on port \(server.address()?.port ?? port)")
+            fflush(nil)  // out at once, also when our output is a pipe
+        }
+        loop.run()
     }
 }
