@@ -43,22 +43,16 @@ import NetServiceLifecycle
     }
 
     @Test func aPortInUseMakesRunThrow() async throws {
-        let first = ServerService(host: "127.0.0.1", group: EventLoopGroup(count: 1)) { $0.pipe($0) }
-        let firstGroup = ServiceGroup(services: [first], logger: Logger(label: "test"))
-        let running = Task { try await firstGroup.run() }
-        #expect(await eventually { first.port != nil }, "the first service never listened")
-
         // SO_REUSEPORT shares a port only among sockets that all set it; a plain listener on
         // the port makes the service's listen fail with EADDRINUSE.
         let blocker = try BlockingClient.listener()
         defer { close(blocker.fd) }
-        let second = ServerService(port: blocker.port, host: "127.0.0.1", group: EventLoopGroup(count: 1)) { $0.pipe($0) }
-        await #expect(throws: NetError.self) { try await second.run() }
-
-        await firstGroup.triggerGracefulShutdown()
-        try await running.value
-        first.group.shutdown()
-        second.group.shutdown()
+        let service = ServerService(port: blocker.port, host: "127.0.0.1", group: EventLoopGroup(count: 1)) { $0.pipe($0) }
+        let error = await #expect(throws: NetError.self) { try await service.run() }
+        #expect(error?.code == .EADDRINUSE)
+        #expect(error?.syscall == "listen")
+        #expect(service.port == nil)
+        service.group.shutdown()
     }
 }
 
