@@ -14,13 +14,19 @@ struct HTTPResponder {
 
         let server = Net.createServer { socket in
             var head = ""
+            var answered = false
             socket.setEncoding(.latin1)
             socket.on(.text) { text in
+                if answered { return }  // one request per connection
                 head += text
                 guard let end = head.firstRange(of: "\r\n\r\n") else {
-                    if head.utf8.count > 16 << 10 { socket.end("HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n") }
+                    if head.utf8.count > 16 << 10 {
+                        answered = true
+                        socket.end("HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n")
+                    }
                     return
                 }
+                answered = true
                 let requestLine = head[..<end.lowerBound].split(separator: "\r\n").first ?? ""
                 let parts = requestLine.split(separator: " ")
                 guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {

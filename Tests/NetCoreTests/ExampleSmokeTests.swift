@@ -83,6 +83,8 @@ import Net
         #expect(reply?.hasPrefix("HTTP/1.1 200 OK\r\n") == true, "reply: \(reply ?? "none")")
         #expect(reply?.contains("\r\nContent-Length: \(body.utf8.count)\r\n") == true)
         #expect(reply?.hasSuffix("\r\n\r\n" + body) == true)
+        let bad = exchange(Buffer("nonsense\r\n\r\n"), port: port)?.toString()
+        #expect(bad?.hasPrefix("HTTP/1.1 400 Bad Request\r\n") == true, "reply: \(bad ?? "none")")
     }
 
     @Test(arguments: ["callbacks", "async"]) func bothEchoFacesEchoEveryByte(face: String) throws {
