@@ -1,5 +1,5 @@
-# swift-net: build, test, run the echo example and the benchmark; soak, sanitizer and fuzz runs
-# (see RELIABILITY.md).
+# swift-net: build, test (examples included), docs, run the echo example and the benchmark; soak,
+# sanitizer and fuzz runs (see RELIABILITY.md).
 SWIFT ?= swift
 PORT ?= 8124
 # Extra flags for every swift build/test, e.g. SWIFT_FLAGS="--scratch-path /tmp/build".
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # The soak tests (their long versions run when SWIFT_NET_SOAK=1).
 SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps deps-valgrind build release test soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
+.PHONY: all deps deps-valgrind build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
 
 all: build
 
@@ -39,9 +39,17 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
+# Builds everything, the examples under Examples/ included, and runs the tests (ExampleSmokeTests
+# runs each example).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# The DocC catalogs of every public module, built with warnings as errors; the archives land in
+# .build/plugins/Swift-DocC/outputs/.
+DOC_TARGETS = Net NetCore NetExtras NetServiceLifecycle
+docs: deps
+	$(SWIFT) package $(SWIFT_FLAGS) generate-documentation $(addprefix --target ,$(DOC_TARGETS)) --warnings-as-errors
 
 # Long soak runs, one test at a time so the process-wide figures are this test's own:
 # 100,000 connect-write-end cycles, 10,000 idle connections, 256 MiB to a slow reader.

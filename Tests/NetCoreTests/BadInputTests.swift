@@ -53,7 +53,6 @@ import Net
             }
         }
         for ms in [-1, Int.min] {
-            add("setTimeout(\(ms))", .ERR_OUT_OF_RANGE) { loop throws(NetError) in try Socket(loop: loop).setTimeout(ms) }
             add("connect options.timeout \(ms)", .ERR_OUT_OF_RANGE) { loop throws(NetError) in
                 var o = SocketConnectOptions(port: 80, host: "127.0.0.1")
                 o.timeout = ms
@@ -212,7 +211,7 @@ import Net
                         try c.connect(o) {
                             c.setKeepAlive(true, initialDelay: Int.max)
                             c.setKeepAlive(true, initialDelay: -1)
-                            _ = try? c.setTimeout(Int.max)
+                            c.setTimeout(Int.max)
                             c.write("ok")
                         }
                     } catch {

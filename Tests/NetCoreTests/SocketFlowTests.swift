@@ -19,13 +19,13 @@ import Net
         withLoop(timeout: 10_000) { loop in
             let server = Net.createServer(loop: loop) { socket in
                 socket.setNoDelay()
-                _ = try? socket.setTimeout(1000)
+                socket.setTimeout(1000)
                 socket.on(.timeout) { timeouts += 1 }
                 let chunk = Buffer(count: size, fill: UInt8(ascii: "a"))
                 for _ in 0..<n {
                     socket.write(chunk) { _ in
                         flushed += 1
-                        if flushed == n { _ = try? socket.setTimeout(0) }
+                        if flushed == n { socket.setTimeout(0) }
                     }
                 }
                 socket.end()

@@ -12,8 +12,8 @@ import Glibc
 public final class Server: EventEmitter {
     /// The loop this server runs on.
     public let loop: EventLoop
-    /// The server's listeners.
-    public let listeners = ListenerTable()
+    /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
+    public let listenerTable = ListenerTable()
     /// The options accepted sockets are created with.
     public let options: ServerOptions
 

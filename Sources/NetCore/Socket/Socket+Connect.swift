@@ -26,7 +26,7 @@ extension Socket {
     @discardableResult
     public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
         if let path = options.path {
-            if let t = options.timeout { try setTimeout(t) }
+            if let t = options.timeout { try setTimeout(checked: t) }
             return try connect(path: path, onConnect: onConnect)
         }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
@@ -40,7 +40,7 @@ extension Socket {
         if let t = options.autoSelectFamilyAttemptTimeout, !(1...Int(Int32.max)).contains(t) {
             throw .outOfRange("options.autoSelectFamilyAttemptTimeout", range: ">= 1 && <= 2147483647", integer: t)
         }
-        if let t = options.timeout { try setTimeout(t) }
+        if let t = options.timeout { try setTimeout(checked: t) }
         guard prepareConnect(onConnect: onConnect) else { return self }
         if options.noDelay { setNoDelay(true) }
         if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
@@ -191,5 +191,13 @@ extension Socket {
         startReadingIfWanted()
         flushWrites()
         maybeShutdown()
+    }
+}
+
+extension Socket {
+    /// `setTimeout` for a connect option, which throws as Node's does for a negative value.
+    fileprivate func setTimeout(checked ms: Int) throws(NetError) {
+        guard ms >= 0 else { throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)") }
+        setTimeout(ms)
     }
 }

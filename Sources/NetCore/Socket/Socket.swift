@@ -11,8 +11,8 @@ import DequeModule
 public final class Socket: EventEmitter {
     /// The loop this socket runs on.
     public let loop: EventLoop
-    /// The socket's listeners.
-    public let listeners = ListenerTable()
+    /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
+    public let listenerTable = ListenerTable()
 
     @exclusivity(unchecked) var handle: StreamHandle?
     /// The server that accepted this socket, if any (Node's `socket.server`).
@@ -47,7 +47,7 @@ public final class Socket: EventEmitter {
         state = StreamState(highWaterMark: options.highWaterMark ?? 64 * 1024, allowHalfOpen: options.allowHalfOpen)
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
-        listeners.observer = self
+        listenerTable.observer = self
     }
 
     /// A socket for a connection a server accepted.
