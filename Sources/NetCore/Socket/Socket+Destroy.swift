@@ -24,9 +24,13 @@ extension Socket {
     /// `ECONNRESET` (Node's `resetAndDestroy()`). While connecting, the reset waits for the
     /// connection: `'connect'` is still emitted, then the socket is reset (a `destroy()` before
     /// that closes it without a connection). On a socket that never had a connection it fails
-    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
+    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Throws `ERR_INVALID_HANDLE_TYPE` on a socket
+    /// whose handle is not TCP (a Unix domain socket), leaving it as it was. Returns the socket.
     @discardableResult
-    public func resetAndDestroy() -> Socket {
+    public func resetAndDestroy() throws(NetError) -> Socket {
+        if let h = handle, h.kind != .tcp {
+            throw NetError(code: "ERR_INVALID_HANDLE_TYPE", message: "This handle type cannot be sent", name: "TypeError")
+        }
         if connecting {
             once(.connect) { [unowned self] in tearDown(nil, reset: true) }
         } else if handle == nil {
@@ -103,6 +107,7 @@ extension Socket {
         }
         // A 'close' listener may have connected again; otherwise this socket is done.
         if state.isFinal && handle == nil {
+            stopWatchingSignal()
             removeAllListeners()
             state.dropEndCallbacks()
             unlinkAllPipes()
