@@ -35,10 +35,11 @@ extension Socket {
             // Try the string's own UTF-8 bytes first; copy only what the kernel did not take.
             var s = string
             return s.withUTF8 { bytes in
-                writeNow(UnsafeRawBufferPointer(bytes), owned: nil, callback: callback)
+                writeNow(UnsafeRawBufferPointer(bytes), owned: nil, callback: callback, text: string)
             }
         }
-        return enqueue(Buffer(string, encoding: encoding), callback: callback)
+        // A queued string counts as Node counts it: its `length` (UTF-16 code units).
+        return enqueue(Buffer(string, encoding: encoding), callback: callback, length: state.canWriteNow ? nil : string.utf16.count)
     }
 
     /// Writes bytes from an array.
@@ -102,19 +103,25 @@ extension Socket {
         if error.code != .ERR_STREAM_DESTROYED { destroy(error) }
     }
 
-    private func enqueue(_ data: Buffer, callback: ((NetError?) -> Void)?) -> Bool {
+    /// Writes or queues `data`; `length` is what a queued string counts for in `writableLength`
+    /// (nil for bytes, which count their size).
+    private func enqueue(_ data: Buffer, callback: ((NetError?) -> Void)?, length: Int? = nil) -> Bool {
         if state.canWriteNow {
             return data.withUnsafeBytes { writeNow($0, owned: data, callback: callback) }
         }
         state.accepted(data.count)
-        let ok = queueChunk(data, callback: callback, size: data.count)
+        let ok = queueChunk(data, callback: callback, size: length ?? data.count)
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
         return ok
     }
 
-    /// The fast path: nothing queued, so hand the bytes to the kernel right away.
-    private func writeNow(_ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?) -> Bool {
+    /// The fast path: nothing queued, so hand the bytes to the kernel right away. `text` is the
+    /// string the bytes encode, if they came from one: a tail the kernel did not take then counts
+    /// for the string's UTF-16 length, as in Node (counted only in that case).
+    private func writeNow(
+        _ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?, text: String? = nil
+    ) -> Bool {
         guard let h = handle else { return false }
         state.accepted(bytes.count)
         if timeoutMs > 0 { refreshTimeout() }
@@ -132,7 +139,8 @@ extension Socket {
             return ok
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
-        let ok = queueChunk(rest, callback: callback, size: bytes.count, alreadyFull: bytes.count >= state.writableHighWaterMark)
+        let size = text?.utf16.count ?? bytes.count
+        let ok = queueChunk(rest, callback: callback, size: size, alreadyFull: size >= state.writableHighWaterMark)
         flushWrites()
         return ok
     }
