@@ -157,6 +157,24 @@ import Net
     // Destroying a connected socket while a large write is in flight (node v20): the in-flight
     // write's callback gets no error, then the writes queued behind it get
     // ERR_STREAM_DESTROYED, all after the ticks queued by the caller and before 'close'.
+    // Writes queued while connecting to a port that refuses (node v20): 'error', 'close', then
+    // the first write's callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION and the ones behind it
+    // the connect error.
+    @Test func writesQueuedBeforeARefusedConnectGetTheConnectError() {
+        let log = Log()
+        withLoop { loop in
+            let socket = Socket(loop: loop)
+            socket.on(.error) { log("error \($0.code)") }
+            socket.on(.close) { log("close \($0.hadError)") }
+            _ = try? socket.connect(port: closedPort(), host: "127.0.0.1")
+            for i in 1...3 { socket.write("x") { log("w\(i) \($0?.code.rawValue ?? "nil")") } }
+        }
+        #expect(log.entries == [
+            "error ECONNREFUSED", "close true",
+            "w1 ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "w2 ECONNREFUSED", "w3 ECONNREFUSED",
+        ])
+    }
+
     @Test func destroyWithAWriteInFlight() {
         let log = Log()
         withLoop { loop in

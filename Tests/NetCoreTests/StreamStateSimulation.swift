@@ -180,11 +180,11 @@ final class StreamSim {
 
     func finishConnect(_ status: Int32) {
         guard !state.isDestroyed else { return }
-        state.opened()
         if status < 0 {
             destroy(.errno(status, syscall: "connect"))
             return
         }
+        state.opened()
         refreshTimeout()
         emit("connect")
         guard !state.isDestroyed else { return }
@@ -468,9 +468,11 @@ final class StreamSim {
         let stranded = state.takeQueuedWrites()
         emit("close(\(hadError))")
         closes += 1
-        if !stranded.isEmpty {
-            let error = NetError(code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
-            for chunk in stranded { chunk.callback?(error) }
+        var index = 0
+        for chunk in stranded {
+            guard let callback = chunk.callback else { continue }
+            callback(state.strandedWriteError(at: index))
+            index += 1
         }
         if state.isFinal && handle == .none { state.dropEndCallbacks() }
     }

@@ -189,11 +189,13 @@ extension Socket {
     /// and flush the writes queued meanwhile.
     func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
         guard h === handle, !destroyed else { return }
-        state.opened()
+        // A failed connect is destroyed while still connecting, so the writes queued meanwhile
+        // fail after 'close' as Node's do (`strandedWriteError`), not as writes of an open stream.
         if status < 0 {
             destroy(failure())
             return
         }
+        state.opened()
         // As Node's `afterConnect`: only what is on reaches the new handle.
         if wantNoDelay == true { _ = h.setNoDelay(true) }
         if let (on, seconds) = wantKeepAlive, on { _ = h.setKeepAlive(true, delaySeconds: UInt32(clamping: seconds)) }

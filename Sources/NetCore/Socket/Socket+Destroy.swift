@@ -94,16 +94,16 @@ extension Socket {
         emitClose(hadError: state.isErrored)
     }
 
-    /// Emits `'close'`. Writes still queued now were made while connecting: as in Node, where
-    /// each such write waits on a `'close'` listener, their callbacks run after `'close'`, all
-    /// with `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`.
+    /// Emits `'close'`. Writes still queued now were made while connecting: as in Node their
+    /// callbacks run after `'close'`, with the errors `StreamState.strandedWriteError(at:)` gives.
     private func emitClose(hadError: Bool) {
         let stranded = state.takeQueuedWrites()
         emit(.close, CloseEvent(hadError: hadError))
-        if !stranded.isEmpty {
-            let error = NetError(
-                code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
-            for chunk in stranded { chunk.callback?(error) }
+        var index = 0
+        for chunk in stranded {
+            guard let callback = chunk.callback else { continue }
+            callback(state.strandedWriteError(at: index))
+            index += 1
         }
         // A 'close' listener may have connected again; otherwise this socket is done.
         if state.isFinal && handle == nil {

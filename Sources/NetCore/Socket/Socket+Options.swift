@@ -39,19 +39,23 @@ extension Socket {
     }
 
     /// Lets the loop end while this socket is open (Node's `unref()`); remembered before
-    /// connecting. Returns the socket.
+    /// connecting, and applied to the handles of happy-eyeballs attempts while they run.
+    /// Returns the socket.
     @discardableResult
     public func unref() -> Socket {
         wantRef = false
         handle?.unref()
+        for attempt in cold?.attempts ?? [] { attempt.handle?.unref() }
         return self
     }
 
-    /// Makes the open socket keep the loop alive again (Node's `ref()`). Returns the socket.
+    /// Makes the open socket keep the loop alive again (Node's `ref()`), attempts included.
+    /// Returns the socket.
     @discardableResult
     public func ref() -> Socket {
         wantRef = true
         handle?.ref()
+        for attempt in cold?.attempts ?? [] { attempt.handle?.ref() }
         return self
     }
 }

@@ -205,6 +205,8 @@ final class SocketCold {
     /// The `signal` option, and the id of the socket's listener on it while it waits.
     @exclusivity(unchecked) var signal: AbortSignal?
     @exclusivity(unchecked) var signalListener: Int?
+    /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
+    @exclusivity(unchecked) var attempts: [ConnectAttempt] = []
 }
 
 extension Socket {

@@ -91,6 +91,16 @@ extension StreamState {
         writableLength -= bytes
     }
 
+    /// The error of the `index`th write (from 0) still queued when a stream that never connected
+    /// closes, as Node gives them after `'close'`: the first write, parked for the connection,
+    /// gets `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`; the ones Writable buffered behind it get the
+    /// error the stream was destroyed with (a refused connect's error), or the same when there
+    /// was none.
+    func strandedWriteError(at index: Int) -> NetError {
+        if index > 0, let error = destroyError { return error }
+        return NetError(code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
+    }
+
     /// Takes every queued write (to fail them): the queue and its bytes are gone.
     mutating func takeQueuedWrites() -> Deque<WriteChunk> {
         let chunks = writeQueue
