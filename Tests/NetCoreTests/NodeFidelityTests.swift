@@ -148,3 +148,75 @@ import Net
         #expect(!SocketAddress.isSocketAddress(BlockList()))
     }
 }
+
+/// `end(callback)` with the error Node (≥ 15) passes, and `connect()` on a connected socket.
+@Suite struct EndCallbackAndReconnectTests {
+    // Compared with node 20: a refused connect gives the end callback ECONNREFUSED (before
+    // 'error'); a destroy while ending gives ERR_STREAM_DESTROYED; end(cb) after 'finish' gives
+    // ERR_STREAM_ALREADY_FINISHED; a clean end gives nil.
+    @Test func endCallbackGetsNodesError() {
+        var log: [String] = []
+        withLoop { loop in
+            let refused = Socket(loop: loop)
+            refused.on(.error) { log.append("refused error \($0.code)") }
+            _ = try? refused.connect(port: closedPort(), host: "127.0.0.1")
+            refused.end { (error: NetError?) in log.append("refused endcb \(error?.code.rawValue ?? "nil")") }
+
+            let server = Server(loop: loop) { peer in
+                peer.resume()
+                peer.on(.end) { peer.end() }
+            }
+            listenLocal(server) { port in
+                let destroyed = dial(port, loop: loop)
+                destroyed.end { (error: NetError?) in log.append("destroyed endcb \(error?.code.rawValue ?? "nil") \(error?.message ?? "")") }
+                destroyed.destroy()
+
+                let clean = dial(port, loop: loop)
+                clean.resume()
+                clean.end { (error: NetError?) in
+                    log.append("clean endcb \(error?.code.rawValue ?? "nil")")
+                    clean.end { (again: NetError?) in log.append("again endcb \(again?.code.rawValue ?? "nil")") }
+                }
+                clean.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(log.contains("refused endcb ECONNREFUSED"))
+        #expect(log.firstIndex(of: "refused endcb ECONNREFUSED")! < log.firstIndex(of: "refused error ECONNREFUSED")!)
+        #expect(log.contains("destroyed endcb ERR_STREAM_DESTROYED Cannot call end after a stream was destroyed"))
+        #expect(log.contains("clean endcb nil"))
+        #expect(log.contains("again endcb ERR_STREAM_ALREADY_FINISHED"))
+    }
+
+    // node 20: connect() on a connected socket returns it with `connecting` true, then
+    // 'connect' (and the callback) again; the connection is kept and still carries data.
+    @Test func connectOnAConnectedSocketConnectsAgainAtOnce() {
+        var log: [String] = []
+        var reply = ""
+        withLoop { loop in
+            let server = Server(loop: loop) { peer in
+                peer.on(.data) { peer.write($0) }
+                peer.on(.end) { peer.end() }
+            }
+            listenLocal(server) { port in
+                let s = Socket(loop: loop)
+                s.setEncoding(.utf8)
+                s.on(.text) { reply += $0 }
+                s.on(.error) { log.append("error \($0.code)") }
+                s.on(.close) { log.append("close \($0.hadError)"); server.close() }
+                _ = try? s.connect(port: port, host: "127.0.0.1") {
+                    log.append("connect")
+                    guard log.count == 1 else { return }
+                    let returned = try? s.connect(port: port, host: "127.0.0.1") { log.append("callback") }
+                    log.append("same \(returned === s) connecting \(s.connecting)")
+                    s.write("still here")
+                    s.once(.connect) {
+                        log.append("connecting \(s.connecting)")
+                        s.end()
+                    }
+                }
+            }
+        }
+        #expect(log == ["connect", "same true connecting true", "callback", "connecting false", "close false"])
+        #expect(reply == "still here")
+    }
+}

@@ -91,6 +91,20 @@ final class StreamSim {
             // write then fails with ERR_SOCKET_CLOSED_BEFORE_CONNECTION).
             guard !connectPending, !state.isDestroyed || closes > 0 else { return }
             if state.isDestroyed { reviveForReconnect() }
+            if handle == .open, state.connectStartedOnOwnHandle() {
+                // Connected already: the handle connects again at once (`prepareConnect`).
+                reading = false
+                nextTick {
+                    guard self.state.isConnecting else { return }
+                    self.state.opened()
+                    self.emit("connect")
+                    guard !self.state.isDestroyed else { return }
+                    self.startReadingIfWanted()
+                    self.flushWrites()
+                    self.maybeShutdown()
+                }
+                return
+            }
             guard state.connectStarted() else { return }
             refreshTimeout()
             adopt()
@@ -292,7 +306,7 @@ final class StreamSim {
                 queuedBytes[id] = nil
             }
         }
-        if cb, state.addEndCallback({ self.log.append("endcb") }) { nextTick { self.log.append("endcb") } }
+        if cb, case .callNextTick = state.addEndCallback({ _ in self.log.append("endcb") }) { nextTick { self.log.append("endcb") } }
         switch state.end() {
         case .nothing: break
         case .finishNextTick: nextTick { self.finishWritable() }
@@ -421,7 +435,7 @@ final class StreamSim {
         guard let callbacks = state.finish() else { return }
         finishes += 1
         if !awaitingCallback.isEmpty { violations.append("'finish' before the callbacks of \(awaitingCallback.sorted())") }
-        for callback in callbacks { callback() }
+        for callback in callbacks { callback(nil) }
         emit("finish")
         if state.destroyAfterFinish(hasHandle: handle != .none) { destroy(nil) }
     }
@@ -430,6 +444,9 @@ final class StreamSim {
 
     func destroy(_ error: NetError?) {
         guard let teardown = state.destroy(error) else { return }
+        // Waiting end callbacks get the error first, on the next tick (`Socket.tearDown`).
+        let ends = state.takeEndCallbacksForDestroy()
+        if !ends.callbacks.isEmpty { nextTick { for callback in ends.callbacks { callback(ends.error) } } }
         timerArmed = false
         if teardown.failQueuedWrites { nextTick { self.failQueuedWrites() } }
         if let error { nextTick { self.emitError(error) } }

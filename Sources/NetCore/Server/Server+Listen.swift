@@ -170,9 +170,11 @@ extension Server {
 }
 
 extension Server {
+    /// Binds and listens on `path`; a failure carries `port` -1, as Node's pipe listen errors
+    /// (`listenInCluster(self, path, -1, …)`).
     fileprivate func tryListen(path: String, backlog: Int, options: ListenOptions) -> Result<StreamHandle, NetError> {
         let (h, r) = StreamHandle.pipe(loop: loop)
-        guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: path, port: nil)) }
+        guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: path, port: -1)) }
         var status = h.bind(path: path)
         if status == 0 { status = h.listen(backlog: backlog) }
         if status == 0 && (options.readableAll || options.writableAll) {
@@ -180,7 +182,7 @@ extension Server {
         }
         if status < 0 {
             h.close()
-            return .failure(.uvWithHostPort(status, syscall: "listen", address: path, port: nil))
+            return .failure(.uvWithHostPort(status, syscall: "listen", address: path, port: -1))
         }
         return .success(h)
     }

@@ -99,11 +99,28 @@ extension Socket {
     /// The lookup hints Node accepts: `AI_ADDRCONFIG`, `AI_ALL` and `AI_V4MAPPED`.
     static let validHints = Int32(AI_ADDRCONFIG | AI_ALL | AI_V4MAPPED)
 
-    /// The common start of every connect; false when the socket is already connecting or
-    /// connected (then nothing happens, as in Node).
+    /// The common start of every connect; false when the socket is already connecting (then
+    /// nothing happens) or connected. On a connected socket Node connects its connected handle
+    /// again, which succeeds at once (node 20, whatever the target): `connecting` is true until
+    /// `'connect'` and `'ready'` follow, and the connection stays as it was.
     private func prepareConnect(onConnect: (() -> Void)?) -> Bool {
         loop.assertOnLoopThread()
         if state.isDestroyed { reviveForReconnect() }
+        if let h = handle, state.connectStartedOnOwnHandle() {
+            if let onConnect { once(.connect, onConnect) }
+            h.readStop()
+            loop.nextTick { [self] in
+                guard connecting, !destroyed else { return }
+                state.opened()
+                emit(.connect)
+                emit(.ready)
+                guard !destroyed else { return }
+                startReadingIfWanted()
+                flushWrites()
+                maybeShutdown()
+            }
+            return false
+        }
         guard state.connectStarted() else { return false }
         if let onConnect { once(.connect, onConnect) }
         if refusedByAbortedSignal() { return false }

@@ -45,6 +45,11 @@ extension Socket {
         loop.assertOnLoopThread()
         guard let teardown = state.destroy(error) else { return }
         let wasConnecting = teardown.wasConnecting
+        // Node's `errorBuffer`: waiting end callbacks get the error first, on the next tick.
+        let ends = state.takeEndCallbacksForDestroy()
+        if !ends.callbacks.isEmpty {
+            loop.nextTick { for callback in ends.callbacks { callback(ends.error) } }
+        }
         if let abort = connectAbort {
             connectAbort = nil
             abort()

@@ -62,22 +62,37 @@ extension Socket {
 
     /// Ends the writable side after queued writes, optionally writing `data` first; the peer sees
     /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`, before
-    /// the `'finish'` listeners, as in Node; it is dropped if the socket is destroyed first.
-    /// Returns the socket.
+    /// the `'finish'` listeners, as in Node; when Node calls it with an error instead (see
+    /// `end(_:callback:)` taking the error), it runs all the same. Returns the socket.
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
+        endWriting(data, callback: callback.map { cb in { _ in cb() } })
+    }
+
+    /// `end(data, callback)` with the error Node (≥ 15) passes to the callback: nil on
+    /// `'finish'`; the destroy error (a refused connect's, say) or `ERR_STREAM_DESTROYED` when
+    /// the socket is destroyed first; `ERR_STREAM_ALREADY_FINISHED` when it had finished
+    /// already. Returns the socket.
+    @discardableResult
+    public func end(_ data: Buffer? = nil, callback: @escaping (NetError?) -> Void) -> Socket {
+        endWriting(data, callback: callback)
+    }
+
+    private func endWriting(_ data: Buffer?, callback: ((NetError?) -> Void)?) -> Socket {
         if let data {
             // As Node, the chunk is written first. When that is refused (after `end()` or
             // `destroy()`), the end goes no further: the refusal is reported as for `write`, and
-            // the callback runs on the next tick.
+            // the callback gets it on the next tick.
             if !state.acceptsWrites, let refusal = state.writeRefusal {
                 fail(write: nil, with: refusal)
-                if let callback { loop.nextTick(callback) }
+                if let callback { loop.nextTick { callback(refusal) } }
                 return self
             }
             _ = enqueue(data, callback: nil)
         }
-        if let callback, state.addEndCallback(callback) { loop.nextTick(callback) }
+        if let callback, case .callNextTick(let error) = state.addEndCallback(callback) {
+            loop.nextTick { callback(error) }
+        }
         switch state.end() {
         case .nothing: break
         case .finishNextTick: loop.nextTick { [self] in finishWritable() }
@@ -91,6 +106,13 @@ extension Socket {
     /// Ends with a string in an encoding.
     @discardableResult
     public func end(_ string: String, encoding: BufferEncoding = .utf8, callback: (() -> Void)? = nil) -> Socket {
+        end(Buffer(string, encoding: encoding), callback: callback)
+    }
+
+    /// Ends with a string in an encoding; `callback` gets the error Node passes (see
+    /// `end(_:callback:)`).
+    @discardableResult
+    public func end(_ string: String, encoding: BufferEncoding = .utf8, callback: @escaping (NetError?) -> Void) -> Socket {
         end(Buffer(string, encoding: encoding), callback: callback)
     }
 
@@ -244,7 +266,7 @@ extension Socket {
     /// Emits `'finish'`; if the readable side has ended too, the socket destroys itself.
     func finishWritable() {
         guard let callbacks = state.finish() else { return }
-        for callback in callbacks { callback() }
+        for callback in callbacks { callback(nil) }
         emit(.finish)
         if state.destroyAfterFinish(hasHandle: handle != nil) { destroy() }
     }
