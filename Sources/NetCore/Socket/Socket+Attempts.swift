@@ -159,7 +159,7 @@ package final class ConnectAttempt {
     package func bind() -> NetError? {
         guard let lp = localPort else { return nil }
         var r = setupStatus
-        if r == 0, let h = handle { r = h.bind(ip: localAddress, port: lp) }
+        if r == 0, let h = handle { r = Socket.checkBind(h.bind(ip: localAddress, port: lp), port: lp, on: h) }
         return r < 0 ? .withHostPort(r, syscall: "bind", address: localAddress, port: lp) : nil
     }
 

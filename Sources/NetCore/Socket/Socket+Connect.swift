@@ -96,6 +96,13 @@ extension Socket {
         }
     }
 
+    /// Node's `checkBindError`: libuv reports a busy port only at connect, so a bind that
+    /// seemed to work but left the handle on another port is EADDRINUSE.
+    static func checkBind(_ status: Int32, port: Int, on h: StreamHandle) -> Int32 {
+        guard status == 0, port > 0, h.localName?.port != port else { return status }
+        return Int32(UV_EADDRINUSE.rawValue)
+    }
+
     /// The lookup hints Node accepts: `AI_ADDRCONFIG`, `AI_ALL` and `AI_V4MAPPED`.
     static let validHints = Int32(AI_ADDRCONFIG | AI_ALL | AI_V4MAPPED)
 
@@ -176,7 +183,7 @@ extension Socket {
         if options.localAddress != nil || options.localPort != nil {
             let la = options.localAddress ?? (family == AF_INET6 ? "::" : "0.0.0.0")
             let lp = options.localPort ?? 0
-            let b = h.bind(ip: la, port: lp)
+            let b = Socket.checkBind(h.bind(ip: la, port: lp), port: lp, on: h)
             if b < 0 {
                 destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
                 return
