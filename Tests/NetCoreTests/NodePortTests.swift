@@ -275,3 +275,126 @@ import Net
         #expect(received == "got: hello and more")
     }
 }
+
+/// Ports about connecting.
+@Suite struct NodeConnectPortTests {
+    // node: test/parallel/test-net-remote-address.js — right after connect() the socket is
+    // connecting and has no remote address; at 'connect' it has one; 'end' follows end().
+    @Test func remoteAddressAppearsAtConnect() {
+        var seen: [String] = []
+        withLoop { loop in
+            let server = Server(loop: loop) { $0.end() }
+            listenLocal(server) { port in
+                let s = dial(port, loop: loop)
+                seen.append("connecting \(s.connecting) remote \(s.remoteAddress ?? "nil")")
+                s.on(.connect) {
+                    seen.append("remote set \(s.remoteAddress != nil)")
+                    s.end()
+                }
+                s.on(.end) {
+                    seen.append("end")
+                    server.close()
+                }
+                s.resume()
+            }
+        }
+        #expect(seen == ["connecting true remote nil", "remote set true", "end"])
+    }
+
+    // node: test/parallel/test-net-connect-after-destroy.js — destroying a socket whose host
+    // name is still being looked up (the system resolver) is harmless: no 'error', one 'close'.
+    @Test func destroyWhileTheSystemLookupRuns() {
+        var events: [String] = []
+        withLoop { loop in
+            guard let c = try? Net.createConnection(port: 80, host: "localhost", loop: loop) else {
+                Issue.record("connect threw")
+                return
+            }
+            c.on(.error) { events.append("error \($0.code)") }
+            c.on(.connect) { events.append("connect") }
+            c.on(.close) { events.append("close \($0.hadError)") }
+            c.destroy()
+        }
+        #expect(events == ["close false"])
+    }
+
+    // node: test/parallel/test-net-connect-options-ipv6.js — family 6 reaches the custom
+    // lookup with the host name; its ::1 answer is connected to; both sides half-open, the
+    // server ends at once, and the client is still writable after its 'end' (on a later turn)
+    // before it ends too.
+    @Test func familySixAndAHalfOpenClient() {
+        var seen: [String] = []
+        withLoop { loop in
+            let server = Server(ServerOptions(allowHalfOpen: true), loop: loop)
+            server.on(.connection) { peer in
+                peer.resume()
+                peer.on(.end) { seen.append("server end") }
+                peer.end()
+            }
+            do {
+                try server.listen(port: 0, host: "::1") {
+                    var options = SocketConnectOptions(port: server.address()?.port ?? 0, host: "dummy")
+                    options.family = 6
+                    options.allowHalfOpen = true
+                    options.lookup = { host, o, callback in
+                        seen.append("lookup \(host) family \(o.family)")
+                        callback(nil, [LookupAddress(address: "::1", family: o.family)])
+                    }
+                    guard let client = try? Net.connect(options, loop: loop) else {
+                        Issue.record("connect threw")
+                        return
+                    }
+                    client.on(.connect) { seen.append("connect \(client.remoteAddress ?? "nil")") }
+                    client.resume()
+                    client.on(.end) {
+                        loop.setTimeout(10) {
+                            seen.append("writable \(client.writable)")
+                            client.end()
+                        }
+                    }
+                    client.on(.close) { _ in server.close() }
+                }
+            } catch {
+                Issue.record("listen threw \(error)")
+            }
+        }
+        #expect(seen.first == "lookup dummy family 6")
+        #expect(seen.contains("connect ::1"))
+        #expect(seen.contains("writable true"))
+        #expect(seen.contains("server end"))
+    }
+}
+
+/// Ports that need a second process.
+@Suite struct NodeChildProcessPortTests {
+    // node: test/parallel/test-net-child-process-connect-reset.js — an `onread` client whose
+    // server process is killed (SIGKILL) right after the connection is made survives it: at
+    // most an ECONNRESET 'error', then 'close'; the child died of the signal.
+    @Test func onreadClientSurvivesItsServerBeingKilled() throws {
+        let script = """
+            const net = require('net');
+            const server = net.createServer(() => {});
+            server.listen(0, '127.0.0.1', () => console.log('listening 127.0.0.1:' + server.address().port));
+            """
+        let child = try #require(ChildProcess.node(script))
+        defer { child.stop() }
+        let port = try #require(ChildProcess.port(fromListeningLine: child.readLine()), "the child server did not start")
+        var errors: [String] = []
+        var closed = false
+        withLoop(timeout: 10000) { loop in
+            var options = SocketConnectOptions(port: port, host: "127.0.0.1")
+            options.onread = OnRead(memory: .capacity(65536)) { _, _ in true }
+            guard let conn = try? Net.connect(options, loop: loop) else {
+                Issue.record("connect threw")
+                return
+            }
+            conn.on(.error) { errors.append($0.code.rawValue) }
+            conn.on(.connect) { kill(child.process.processIdentifier, SIGKILL) }
+            conn.on(.close) { _ in closed = true }
+        }
+        #expect(closed)
+        #expect(errors.allSatisfy { $0 == "ECONNRESET" }, "\(errors)")
+        #expect(child.waitForExit(timeout: 10) == SIGKILL)
+        #expect(child.process.terminationReason == .uncaughtSignal)
+    }
+}
