@@ -5,8 +5,8 @@ import Net
 
 /// Ports of Node's `net` tests that check one behaviour each; each test states it.
 @Suite struct NodePortTests {
-    // node: test/parallel/test-net-listen-error.js and
-    // test/parallel/test-net-better-error-messages-listen.js — listening on an address that is
+    // node: test/parallel/test-net-listen-error.js
+    // node: test/parallel/test-net-better-error-messages-listen.js — listening on an address that is
     // not this machine's (1.1.1.1, port 1; nothing is sent) is an 'error' event, never
     // 'listening', naming the address, the port and the `listen` syscall.
     @Test func listenOnAForeignAddressIsAnErrorEvent() throws {
@@ -149,8 +149,8 @@ import Net
         #expect(seen == ["nil nil nil"])
     }
 
-    // node: test/parallel/test-net-socket-connect-without-cb.js and
-    // test/parallel/test-net-socket-ready-without-cb.js — connecting to the server's own
+    // node: test/parallel/test-net-socket-connect-without-cb.js
+    // node: test/parallel/test-net-socket-ready-without-cb.js — connecting to the server's own
     // address without a callback still emits 'connect' and 'ready'.
     @Test func connectAndReadyWithoutACallback() {
         var events: [String] = []
