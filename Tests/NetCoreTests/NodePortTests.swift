@@ -365,6 +365,61 @@ import Net
     }
 }
 
+/// Ports about lookups that fail.
+@Suite struct NodeLookupPortTests {
+    // node: test/parallel/test-net-dns-error.js — a host name of 64 asterisks cannot be
+    // resolved (the system resolver says so at once, node 20: ENOTFOUND in about 10 ms):
+    // 'lookup' carries the error and no address or family, then 'error' ENOTFOUND; never
+    // 'connect'.
+    @Test func anUnresolvableNameFailsWithENOTFOUND() {
+        var seen: [String] = []
+        withLoop(timeout: 10000) { loop in
+            let host = String(repeating: "*", count: 64)
+            var options = SocketConnectOptions(port: 42, host: host)
+            options.autoSelectFamily = false
+            let s = Socket(loop: loop)
+            s.on(.connect) { Issue.record("connected") }
+            s.on(.lookup) { e in
+                seen.append("lookup \(e.error?.code.rawValue ?? "nil") \(e.address ?? "undefined") \(e.family.map(String.init) ?? "undefined")")
+            }
+            s.on(.error) { seen.append("error \($0.code)") }
+            _ = try? s.connect(options)
+        }
+        #expect(seen == ["lookup ENOTFOUND undefined undefined", "error ENOTFOUND"])
+    }
+}
+
+/// Ports about how a stream ends.
+@Suite struct NodeEndPortTests {
+    // node: test/parallel/test-net-end-close.js — a socket over a handle whose peer reports end
+    // of stream (here one end of a socket pair, closed) emits 'end' then 'close', nothing else.
+    @Test func endOfStreamFromTheHandleGivesEndThenClose() throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0)
+        var events: [String] = []
+        try withLoop { loop in
+            let s = try Socket(fd: fds[0], loop: loop)
+            s.on(.end) { events.append("end") }
+            s.on(.error) { events.append("error \($0.code)") }
+            s.on(.close) { events.append("close \($0.hadError)") }
+            s.resume()
+            close(fds[1])
+        }
+        #expect(events == ["end", "close false"])
+    }
+
+    // node: test/parallel/test-net-socket-no-halfopen-enforcer.js — a fresh socket carries no
+    // 'end' listener beyond its own handling (Node's has exactly its one internal listener and
+    // no Duplex half-open enforcer; here the ending is the stream machine's, so none at all).
+    @Test func aFreshSocketHasNoEndListeners() {
+        let loop = EventLoop()
+        let s = Socket(loop: loop)
+        #expect(s.listenerCount(.end) == 0)
+        #expect(s.listenerCount(.close) == 0)
+        loop.run()
+    }
+}
+
 /// Ports that need a second process.
 @Suite struct NodeChildProcessPortTests {
     // node: test/parallel/test-net-child-process-connect-reset.js — an `onread` client whose
