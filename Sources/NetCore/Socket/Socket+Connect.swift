@@ -119,12 +119,7 @@ extension Socket {
             loop.nextTick { [self] in
                 guard connecting, !destroyed else { return }
                 state.opened()
-                emit(.connect)
-                emit(.ready)
-                guard !destroyed else { return }
-                startReadingIfWanted()
-                flushWrites()
-                maybeShutdown()
+                announceConnected()
             }
             return false
         }
@@ -224,6 +219,11 @@ extension Socket {
         if wantNoDelay == true { _ = h.setNoDelay(true) }
         if let (on, seconds) = wantKeepAlive, on { _ = h.setKeepAlive(true, delaySeconds: UInt32(clamping: seconds)) }
         refreshTimeout()
+        announceConnected()
+    }
+
+    /// `'connect'` and `'ready'`, then reading, the writes queued meanwhile and a pending end.
+    private func announceConnected() {
         emit(.connect)
         emit(.ready)
         guard !destroyed else { return }
