@@ -53,3 +53,31 @@ import Net
         #expect(nonZero == 0)
     }
 }
+
+/// A peer that vanishes in the middle of a large write.
+@Suite struct AbruptPeerTests {
+    // node: test/sequential/test-net-GH-5504.js — a server writing 64 MiB to a client that is
+    // destroyed as soon as it connects ends that connection (an 'error' such as ECONNRESET or
+    // EPIPE, or a plain end) and closes, rather than reading or writing on for ever; the server
+    // closed itself at its first connection and the loop ends (the test's time limit catches a
+    // loop that keeps going).
+    @Test func aLargeWriteToADestroyedClientEnds() {
+        var serverSide: [String] = []
+        withLoop(timeout: 10000) { loop in
+            let content = Buffer([UInt8](repeating: UInt8(ascii: "#"), count: 64 * 1024 * 1024))
+            let server = Server(loop: loop)
+            server.on(.connection) { socket in
+                server.close()
+                socket.on(.error) { serverSide.append("error \($0.code)") }
+                socket.on(.close) { _ in serverSide.append("close") }
+                socket.write(content)
+            }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop)
+                client.on(.connect) { client.destroy() }
+            }
+        }
+        #expect(serverSide.last == "close")
+        #expect(serverSide.dropLast().allSatisfy { ["error ECONNRESET", "error EPIPE"].contains($0) }, "\(serverSide)")
+    }
+}
