@@ -220,3 +220,35 @@ import Net
         #expect(reply == "still here")
     }
 }
+
+/// Writes on a socket whose handle was taken from under it.
+@Suite struct WriteAfterHandleCloseTests {
+    // node: test/parallel/test-net-socket-write-after-close.js — the handle closed under a
+    // connected socket: a write fails with 'error' "write EBADF" (the descriptor is gone); with
+    // the handle dropped too, it fails with ERR_SOCKET_CLOSED.
+    @Test(arguments: [false, true])
+    func writeAfterTheHandleClosed(dropHandle: Bool) {
+        var error: NetError?
+        withLoop { loop in
+            let server = Server(loop: loop) { $0.resume() }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop)
+                client.on(.connect) {
+                    client.on(.error) { e in
+                        error = e
+                        server.close()
+                    }
+                    client.handle?.close()
+                    if dropHandle { client.handle = nil }
+                    client.write("foo")
+                }
+            }
+        }
+        if dropHandle {
+            #expect(error?.code == .ERR_SOCKET_CLOSED)
+            #expect(error?.message == "Socket is closed")
+        } else {
+            #expect(error?.message == "write EBADF")
+        }
+    }
+}

@@ -144,7 +144,13 @@ extension Socket {
     private func writeNow(
         _ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?, text: String? = nil
     ) -> Bool {
-        guard let h = handle else { return false }
+        guard let h = handle else {
+            // Node's `_writeGeneric` without a handle: the write fails with ERR_SOCKET_CLOSED.
+            let error = NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
+            if let callback { loop.nextTick { callback(error) } }
+            destroy(error)
+            return false
+        }
         state.accepted(bytes.count)
         if timeoutMs > 0 { refreshTimeout() }
         let n = h.tryWrite(bytes)
