@@ -25,7 +25,8 @@ let package = Package(
             dependencies: [
                 "CUV",
                 .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(name: "NetExtras", dependencies: ["NetCore"]),
         .target(name: "Net", dependencies: ["NetCore", "NetExtras"]),

@@ -21,8 +21,9 @@ final class StreamSim {
     var reading = false
     var connectPending = false
     var kernel = SimKernel.all
-    /// The batch with the kernel: its chunks, the bytes it counts for, the bytes not yet sent.
-    var inFlight: (chunks: [WriteChunk], byteCount: Int, unsent: Int)?
+    /// The batch with the kernel: its chunks, the bytes it counts for, the bytes not yet sent,
+    /// and whether the kernel took it whole at submission (libuv's callback still follows).
+    var inFlight: (chunks: [WriteChunk], byteCount: Int, unsent: Int, settled: Bool)?
     var shutdownPending = false
     var timeoutOn = false
     var timerArmed = false
@@ -44,6 +45,16 @@ final class StreamSim {
 
     init(highWaterMark: Int = 16, allowHalfOpen: Bool = false) {
         state = StreamState(highWaterMark: highWaterMark, allowHalfOpen: allowHalfOpen)
+    }
+
+    /// Drops everything that may hold a closure capturing this simulation (queued writes and
+    /// their callbacks, ticks, reactions), so the cycles a run builds do not outlive it.
+    func release() {
+        state = StreamState(highWaterMark: state.readableHighWaterMark, allowHalfOpen: state.allowHalfOpen)
+        inFlight = nil
+        ticks = []
+        immediates = []
+        reactions = [:]
     }
 
     // MARK: The loop
@@ -128,7 +139,7 @@ final class StreamSim {
             if let f = inFlight { inFlight?.unsent = max(0, f.unsent - n) }
         case .writeDone(let ok):
             guard handle == .open, let f = inFlight else { return }
-            callback { afterWrite(f.chunks, f.byteCount, status: ok ? 0 : EPIPE) }
+            callback { afterWrite(f.chunks, f.byteCount, settled: f.settled, status: ok ? 0 : EPIPE) }
         case .shutdownDone:
             guard handle == .open, shutdownPending else { return }
             shutdownPending = false
@@ -154,7 +165,7 @@ final class StreamSim {
                 connectPending = false
                 callback { finishConnect(ECANCELED) }
             }
-            if let f = inFlight { callback { afterWrite(f.chunks, f.byteCount, status: ECANCELED) } }
+            if let f = inFlight { callback { afterWrite(f.chunks, f.byteCount, settled: f.settled, status: ECANCELED) } }
             if shutdownPending {
                 shutdownPending = false
                 callback { shutdownCompleted(ECANCELED) }
@@ -375,14 +386,19 @@ final class StreamSim {
             return
         }
         log.append("submit(\(chunks.count))")
-        inFlight = (chunks, byteCount, chunks.reduce(0) { $0 + $1.buffer.count })
+        let settled = kernel == .all
+        inFlight = (chunks, byteCount, settled ? 0 : chunks.reduce(0) { $0 + $1.buffer.count }, settled)
+        if settled { state.batchWrittenAtOnce(bytes: byteCount) }
     }
 
-    func afterWrite(_ chunks: [WriteChunk], _ byteCount: Int, status: Int32) {
+    func afterWrite(_ chunks: [WriteChunk], _ byteCount: Int, settled: Bool, status: Int32) {
         inFlight = nil
-        state.batchCompleted(bytes: byteCount)
+        state.batchCompleted(bytes: settled ? 0 : byteCount)
         let error: NetError? = status < 0 && !state.isDestroyed ? .errno(status, syscall: "write") : nil
-        if error == nil && state.writableLength == 0 { drainTick() }
+        if error == nil {
+            flushWrites()
+            if state.writableLength == 0 { drainTick() }
+        }
         for chunk in chunks { chunk.callback?(error) }
         if let error {
             destroy(error)

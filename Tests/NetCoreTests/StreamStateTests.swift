@@ -83,7 +83,7 @@ import Testing
         // Writable: backpressure.
         Row(name: "write answers false at the high-water mark; 'drain' once the queue is empty",
             inputs: [.accept, .kernel(.none), .write(10, cb: true), .write(10, cb: true), .writeDone(ok: true), .writeDone(ok: true)],
-            expected: ["submit(1)", "w1:true", "w2:false", "cb1(nil)", "submit(1)", "drain", "cb2(nil)"]),
+            expected: ["submit(1)", "w1:true", "w2:false", "submit(1)", "cb1(nil)", "drain", "cb2(nil)"]),
         Row(name: "a write taken whole at the mark still owes 'drain', on the next tick",
             inputs: [.accept, .write(16, cb: true), .ticks],
             expected: ["w1:false", "cb1(nil)", "drain"]),
@@ -115,7 +115,7 @@ import Testing
         Row(name: "'finish' after every write callback; end() callbacks before 'finish'",
             inputs: [.accept, .kernel(.none), .write(4, cb: true), .write(4, cb: true), .endCb, .writeDone(ok: true),
                      .writeDone(ok: true), .shutdownDone],
-            expected: ["submit(1)", "w1:true", "w2:true", "cb1(nil)", "submit(1)", "cb2(nil)", "FIN", "endcb", "finish"]),
+            expected: ["submit(1)", "w1:true", "w2:true", "submit(1)", "cb1(nil)", "cb2(nil)", "FIN", "endcb", "finish"]),
         Row(name: "a callback queued by a write taken whole runs before 'finish'",
             inputs: [.accept, .write(4, cb: true), .endCb, .shutdownDone],
             expected: ["w1:true", "FIN", "cb1(nil)", "endcb", "finish"]),
@@ -206,6 +206,7 @@ import Testing
 
     @Test(arguments: rows) func eventOrder(_ row: Row) {
         let sim = StreamSim(highWaterMark: row.highWaterMark, allowHalfOpen: row.allowHalfOpen)
+        defer { sim.release() }
         sim.reactions = row.reactions
         for input in row.inputs {
             sim.apply(input)
@@ -289,8 +290,11 @@ extension StreamStateTests {
         if sim.closes > 1 { out.append("'close' \(sim.closes) times") }
         if sim.closes > 0 && !s.isDestroyed { out.append("'close' but not destroyed") }
         if sim.closes > 0 && sim.handle != .none { out.append("'close' before the handle closed") }
-        let queued = sim.queuedBytes.values.reduce(0, +)
-        if s.writableLength != queued { out.append("writableLength \(s.writableLength), writes not called back \(queued)") }
+        // A batch the kernel took whole at submission counts as written (as Node counts a
+        // synchronous write) while its callbacks still wait for libuv's callback.
+        let settled = sim.inFlight.map { $0.settled ? $0.byteCount : 0 } ?? 0
+        let queued = sim.queuedBytes.values.reduce(0, +) - settled
+        if s.writableLength != queued { out.append("writableLength \(s.writableLength), writes not called back and not written \(queued)") }
         if s.writableLength < 0 { out.append("writableLength \(s.writableLength)") }
         let buffered = s.readBuffer.reduce(0) { $0 + $1.count }
         if s.readableLength != buffered { out.append("readableLength \(s.readableLength), buffered \(buffered)") }
@@ -352,6 +356,7 @@ extension StreamStateTests {
         for seed in UInt64(1)...2_000 {
             var rng = SeededGenerator(seed: seed)
             let sim = StreamSim(highWaterMark: marks[Int(rng.next() % 3)], allowHalfOpen: rng.next() % 2 == 0)
+            defer { sim.release() }
             let count = 1 + Int(rng.next() % 40)
             var inputs: [SimInput] = []
             var broken: [String] = []
@@ -390,6 +395,7 @@ extension StreamStateTests {
     // The checks themselves: a stream whose books do not balance is caught.
     @Test func theInvariantsCatchABrokenStream() {
         let sim = StreamSim()
+        defer { sim.release() }
         sim.apply(.accept)
         #expect(Self.invariantViolations(sim).isEmpty)
         sim.queuedBytes[99] = 5

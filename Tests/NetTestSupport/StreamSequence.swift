@@ -123,14 +123,9 @@ public struct StreamSequence: Sendable, CustomStringConvertible {
     /// fixed (a paused socket that is reading goes on reading, `'end'` while paused with nothing
     /// buffered, "ended" checked before "destroyed", `end()` after `destroy()` sets
     /// `writableEnded`, `'drain'` before the write callbacks, `end(data)` after `end()` fails,
-    /// buffered writes called back with the destroy error), so the rules below only keep out
-    /// timing that is not semantics:
-    ///
-    /// One difference is left: a write queued behind a pending one is written by Node as soon as
-    /// the pending one completes, and when the kernel takes it at once, Node counts it done before
-    /// it emits `'drain'` and calls back the first write (`onwrite` → `clearBuffer`); ours hands
-    /// it to `uv_write`, whose callback comes on the next turn, so the first write's callback
-    /// comes before `'drain'`. So `writeLarge` passes no callback, nor does a side that wrote large.
+    /// buffered writes called back with the destroy error, a write queued behind a pending one
+    /// counted done before `'drain'` when the kernel takes it at once), so the rules below only
+    /// keep out timing that is not semantics:
     ///
     /// Whether the kernel takes a whole large write at once depends on how far loopback buffers
     /// have grown (up to `tcp_rmem` max, 32 MiB here) through earlier traffic. On a fresh
@@ -158,7 +153,7 @@ public struct StreamSequence: Sendable, CustomStringConvertible {
         }
 
         func allowsCallback(_ op: StreamStep.Op, on side: String) -> Bool {
-            op == .write && !wroteLarge.contains(side)
+            op == .write || op == .writeLarge
         }
 
         mutating func apply(_ op: StreamStep.Op, on side: String) {

@@ -1,4 +1,3 @@
-internal import CUV
 import Synchronization
 #if canImport(Glibc)
 import Glibc

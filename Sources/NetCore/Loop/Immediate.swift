@@ -1,4 +1,3 @@
-internal import CUV
 import DequeModule
 
 /// A callback queued with `EventLoop.setImmediate` (Node's `Immediate`): it runs once, on the
@@ -73,7 +72,9 @@ final class ImmediateQueue {
 
     private func start(_ loop: EventLoop) {
         guard check == nil else { return }
-        let c = LoopHandle(loop: loop, kind: .check) { [unowned self] in runBatch(loop) }
+        // Neither the loop nor this queue is captured strongly: the loop owns the queue, which owns
+        // the handles (a strong capture would be a cycle that keeps every loop alive).
+        let c = LoopHandle(loop: loop, kind: .check) { [unowned self, unowned(unsafe) loop] in runBatch(loop) }
         c.unref()
         check = c
         idle = LoopHandle(loop: loop, kind: .idle) {}
@@ -112,48 +113,6 @@ final class ImmediateQueue {
         idle?.close()
         check = nil
         idle = nil
-    }
-}
-
-/// A `uv_check_t` or `uv_idle_t` running a callback each loop iteration while started.
-final class LoopHandle: Handle {
-    enum Kind { case check, idle }
-    private let kind: Kind
-    private let callback: () -> Void
-
-    init(loop: EventLoop, kind: Kind, _ callback: @escaping () -> Void) {
-        self.kind = kind
-        self.callback = callback
-        super.init(loop: loop, size: max(MemoryLayout<uv_check_t>.size, MemoryLayout<uv_idle_t>.size), counted: false)
-        switch kind {
-        case .check:
-            uv_check_init(loop.uv, raw.assumingMemoryBound(to: uv_check_t.self))
-            opened()
-            start()
-        case .idle:
-            uv_idle_init(loop.uv, raw.assumingMemoryBound(to: uv_idle_t.self))
-            opened()
-        }
-    }
-
-    func start() {
-        guard isOpen, !isClosing else { return }
-        switch kind {
-        case .check:
-            uv_check_start(raw.assumingMemoryBound(to: uv_check_t.self)) { h in
-                Handle.owner(h, as: LoopHandle.self).callback()
-            }
-        case .idle:
-            uv_idle_start(raw.assumingMemoryBound(to: uv_idle_t.self)) { _ in }
-        }
-    }
-
-    func stop() {
-        guard isOpen, !isClosing else { return }
-        switch kind {
-        case .check: uv_check_stop(raw.assumingMemoryBound(to: uv_check_t.self))
-        case .idle: uv_idle_stop(raw.assumingMemoryBound(to: uv_idle_t.self))
-        }
     }
 }
 

@@ -1,4 +1,3 @@
-internal import CUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,21 +53,3 @@ final class RemoteQueue: @unchecked Sendable {
     }
 }
 
-/// The `uv_async_t` that wakes the loop for a `RemoteQueue`; unref'd, so it never keeps the
-/// loop alive on its own.
-final class AsyncHandle: Handle, @unchecked Sendable {
-    unowned let queue: RemoteQueue
-
-    init(loop: EventLoop, queue: RemoteQueue) {
-        self.queue = queue
-        super.init(loop: loop, size: MemoryLayout<uv_async_t>.size, counted: false)
-        uv_async_init(loop.uv, raw.assumingMemoryBound(to: uv_async_t.self)) { a in
-            Handle.owner(a, as: AsyncHandle.self).queue.drain()
-            Handle.owner(a, as: AsyncHandle.self).loop.drainTicks()
-        }
-        opened()
-        unref()
-    }
-
-    func send() { uv_async_send(raw.assumingMemoryBound(to: uv_async_t.self)) }
-}

@@ -1,4 +1,3 @@
-internal import CUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,23 +26,3 @@ public final class SignalWatcher {
     public func ref() { handle.ref() }
 }
 
-/// The `uv_signal_t` behind a `SignalWatcher`.
-final class SignalHandle: Handle {
-    var handler: (() -> Void)?
-
-    init(loop: EventLoop, signal: Int32, handler: @escaping () -> Void) {
-        self.handler = handler
-        super.init(loop: loop, size: MemoryLayout<uv_signal_t>.size, counted: false)
-        let s = raw.assumingMemoryBound(to: uv_signal_t.self)
-        uv_signal_init(loop.uv, s)
-        opened()
-        uv_signal_start(s, { s, _ in
-            let owner = Handle.owner(s, as: SignalHandle.self)
-            owner.handler?()
-            owner.loop.drainTicks()
-        }, signal)
-        unref()
-    }
-
-    override func didClose() { handler = nil }
-}

@@ -1,5 +1,3 @@
-internal import CUV
-
 /// A libuv timer: Node's `setTimeout`/`setInterval` object, with `ref()`, `unref()`,
 /// `refresh()` and `close()`.
 ///
@@ -58,38 +56,6 @@ public final class Timer {
     public func close() { handle.close() }
 
     deinit { handle.close() }
-}
-
-/// The `uv_timer_t` behind a `Timer`.
-final class TimerHandle: Handle {
-    var callback: (() -> Void)?
-
-    init(loop: EventLoop, callback: @escaping () -> Void) {
-        self.callback = callback
-        super.init(loop: loop, size: MemoryLayout<uv_timer_t>.size)
-        uv_timer_init(loop.uv, timer)
-        opened()
-    }
-
-    var timer: UnsafeMutablePointer<uv_timer_t> { raw.assumingMemoryBound(to: uv_timer_t.self) }
-
-    var isActive: Bool { isOpen && !isClosing && uv_is_active(handle) != 0 }
-
-    func start(timeout: UInt64, interval: UInt64) {
-        guard isOpen, !isClosing else { return }
-        uv_timer_start(timer, { t in
-            let owner = Handle.owner(t, as: TimerHandle.self)
-            owner.callback?()
-            owner.loop.drainTicks()
-        }, timeout, interval)
-    }
-
-    func stop() {
-        guard isOpen, !isClosing else { return }
-        uv_timer_stop(timer)
-    }
-
-    override func didClose() { callback = nil }
 }
 
 extension EventLoop {

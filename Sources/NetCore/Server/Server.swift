@@ -3,7 +3,7 @@ internal import CUV
 import Glibc
 #endif
 
-/// A TCP (or, later, Unix-domain) server with Node's `net.Server` API and semantics: it listens,
+/// A TCP or Unix-domain server with Node's `net.Server` API and semantics: it listens,
 /// emits `'connection'` with a `Socket` for each accepted connection, and `'listening'`,
 /// `'close'` and `'error'`.
 ///

@@ -14,16 +14,8 @@ extension Socket {
     /// `readableEncoding`).
     public var readableEncoding: BufferEncoding? { decoder?.encoding }
 
-    /// Hands a chunk to pipe destinations, `.data` listeners, and decoded to `.text` listeners.
-    /// Pipe destinations get it first, as if `pipe` had added the first `'data'` listener.
-    @inline(__always)
-    func deliver(_ chunk: Buffer) {
-        if !pipeTargets.isEmpty { deliverToPipes(chunk) }
-        emit(.data, chunk)
-        if decoder != nil { deliverText(chunk) }
-    }
-
-    private func deliverText(_ chunk: Buffer) {
+    /// Decodes a chunk for the `.text` listeners (never splitting a character).
+    func deliverText(_ chunk: Buffer) {
         guard var d = decoder else { return }
         let text = d.write(chunk)
         decoder = d

@@ -62,6 +62,15 @@ extension Socket {
         }
     }
 
+    /// Hands a chunk to pipe destinations, `.data` listeners, and decoded to `.text` listeners.
+    /// Pipe destinations get it first, as if `pipe` had added the first `'data'` listener.
+    @inline(__always)
+    func deliver(_ chunk: Buffer) {
+        if !pipeTargets.isEmpty { deliverToPipes(chunk) }
+        emit(.data, chunk)
+        if decoder != nil { deliverText(chunk) }
+    }
+
     /// Delivers buffered chunks while flowing, then queues `'end'` if the peer has ended.
     func flushReadBuffer() {
         while let chunk = state.nextBuffered() { deliver(chunk) }

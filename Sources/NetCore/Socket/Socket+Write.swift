@@ -184,6 +184,9 @@ extension Socket {
     }
 
     /// Sends queued chunks as one `uv_write` when connected, uncorked and nothing is in flight.
+    /// When libuv writes the whole batch at once (its queue stays empty), its bytes leave
+    /// `writableLength` right away, as Node counts a synchronous write; the callbacks (and
+    /// anything that must follow them, such as `'finish'`) wait for libuv's callback.
     func flushWrites() {
         guard state.batchIsDue, let h = handle else { return }
         let request = loop.writeRequests.get()
@@ -191,26 +194,29 @@ extension Socket {
             request.byteCount += chunk.size
             request.chunks.append(chunk)
         }
-        inFlight = request
         state.batchSubmitted()
         let r = request.submit(on: h)
         if r < 0 {
-            inFlight = nil
             state.batchCompleted(bytes: request.byteCount)
             let error = NetError.errno(r, syscall: "write")
             for chunk in request.chunks { if let cb = chunk.callback { loop.nextTick { cb(error) } } }
             loop.writeRequests.put(request)
             destroy(error)
+        } else if h.writeQueueSize == 0 {
+            request.settled = true
+            state.batchWrittenAtOnce(bytes: request.byteCount)
         }
     }
 
-    /// A `uv_write` completed.
+    /// A `uv_write` completed. As in Node (`onwrite`), the writes queued meanwhile go out first,
+    /// then an owed `'drain'` is emitted, then the completed writes are called back.
     func afterWrite(_ request: WriteRequest, status: Int32) {
-        inFlight = nil
-        state.batchCompleted(bytes: request.byteCount)
+        state.batchCompleted(bytes: request.settled ? 0 : request.byteCount)
         let error: NetError? = status < 0 && !destroyed ? .errno(status, syscall: "write") : nil
-        // Node's `afterWrite`: an owed `'drain'` comes before the callbacks of the writes.
-        if error == nil && state.writableLength == 0 { emitDrainIfNeeded() }
+        if error == nil {
+            flushWrites()
+            if state.writableLength == 0 { emitDrainIfNeeded() }
+        }
         for chunk in request.chunks { chunk.callback?(error) }
         loop.writeRequests.put(request)
         if let error {

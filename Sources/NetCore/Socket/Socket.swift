@@ -29,9 +29,6 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var pipeTargets = SocketList(strong: true)
     @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
 
-    /// The batch of writes with the kernel, if any.
-    @exclusivity(unchecked) var inFlight: WriteRequest?
-
     // Addresses, cached while connected so they stay readable in `'close'`.
     @exclusivity(unchecked) var cachedPeer: AddressInfo?
 

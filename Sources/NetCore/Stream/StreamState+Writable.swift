@@ -91,6 +91,13 @@ extension StreamState {
         writableLength -= bytes
     }
 
+    /// The batch in flight was written whole at once: its bytes leave `writableLength` now (as
+    /// Node counts a synchronous write), but it stays in flight until its callbacks ran, so
+    /// nothing overtakes them and `'finish'` waits for them.
+    mutating func batchWrittenAtOnce(bytes: Int) {
+        writableLength -= bytes
+    }
+
     /// The error of the `index`th write (from 0) still queued when a stream that never connected
     /// closes, as Node gives them after `'close'`: the first write, parked for the connection,
     /// gets `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`; the ones Writable buffered behind it get the

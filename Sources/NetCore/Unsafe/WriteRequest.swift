@@ -10,6 +10,9 @@ final class WriteRequest {
     let bufs: UnsafeMutablePointer<uv_buf_t>
     @exclusivity(unchecked) var chunks: ContiguousArray<WriteChunk> = []
     @exclusivity(unchecked) var byteCount = 0
+    /// Whether libuv wrote every byte during `uv_write` itself, so the socket already counted the
+    /// batch done (as Node counts a synchronous write) and its callback only calls back.
+    @exclusivity(unchecked) var settled = false
     @exclusivity(unchecked) var stream: StreamHandle?
 
     init() {
@@ -57,6 +60,7 @@ final class WriteRequest {
     func reset() {
         chunks.removeAll(keepingCapacity: true)
         byteCount = 0
+        settled = false
     }
 }
 
