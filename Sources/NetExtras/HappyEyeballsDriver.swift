@@ -55,6 +55,7 @@ package final class HappyEyeballsDriver {
             let driver = HappyEyeballsDriver(socket: socket, machine: machine, parsed: parsed)
             socket.autoSelectFamilyAttemptedAddresses = []
             socket.onConnectAbort = { driver.abort() }
+            socket.attemptsStarting()
             driver.run(.start)
         }
     }

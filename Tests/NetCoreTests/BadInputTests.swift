@@ -74,7 +74,10 @@ import Net
             try Server(loop: loop).listen(ListenOptions(path: "\0swift-net-bad-input", writableAll: true))
         }
         for fd: Int32 in [-1, Int32.min] {
-            add("listen(fd: \(fd))", .ERR_OUT_OF_RANGE) { loop throws(NetError) in try Server(loop: loop).listen(fd: fd) }
+            add("listen(fd: \(fd))", .ERR_INVALID_ARG_VALUE) { loop throws(NetError) in try Server(loop: loop).listen(fd: fd) }
+            add("listen({ fd: \(fd) })", .ERR_INVALID_ARG_VALUE) { loop throws(NetError) in
+                try Server(loop: loop).listen(ListenOptions(fd: fd))
+            }
             add("Socket(fd: \(fd))", .ERR_OUT_OF_RANGE) { loop throws(NetError) in _ = try Socket(fd: fd, loop: loop) }
         }
         add("Socket(fd:) of a descriptor that is not open", .ERR_INVALID_FD_TYPE) { loop throws(NetError) in

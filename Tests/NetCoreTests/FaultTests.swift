@@ -28,7 +28,7 @@ import Net
                     resetAfter += chunk.count
                     // Reset once a good part of the write has arrived.
                     if resetAfter >= 1 << 20, !s.destroyed {
-                        s.resetAndDestroy()
+                        _ = try? s.resetAndDestroy()
                         server.close()
                     }
                 }

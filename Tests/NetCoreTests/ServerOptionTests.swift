@@ -154,7 +154,7 @@ import Net
                 accepted.append(socket)
                 socket.on(.data) { _ in }
                 if accepted.count == 3 {
-                    for s in accepted { s.resetAndDestroy() }
+                    for s in accepted { _ = try? s.resetAndDestroy() }
                     accepted = []
                     server.close { _ in closed = true }
                 }

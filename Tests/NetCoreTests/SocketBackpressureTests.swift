@@ -56,7 +56,7 @@ import Foundation
                 client.on(.finish) { atFinish = client.bufferSize }
                 for _ in 1..<10 {
                     client.write("a")
-                    sizes.append(client.bufferSize)
+                    sizes.append(client.bufferSize ?? -1)
                 }
                 client.end()
                 client.resume()

@@ -66,7 +66,7 @@ import Net
                 connection.write(body)
                 n += 2
                 total = n * body.utf8.count
-                lengthWithinTotal = connection.bufferSize >= 0 && connection.writableLength <= total
+                lengthWithinTotal = (connection.bufferSize ?? 0) >= 0 && connection.writableLength <= total
                 connection.end()
             }
             listenLocal(server) { port in

@@ -48,6 +48,7 @@ public final class Socket: EventEmitter {
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
         listenerTable.observer = self
+        if let signal = options.signal { watch(signal) }
     }
 
     /// A socket for a connection a server accepted.
@@ -120,11 +121,14 @@ public final class Socket: EventEmitter {
         }
     }
 
-    /// Bytes waiting to be written (Node's `writableLength`).
+    /// What waits to be written (Node's `writableLength`): bytes, and for a queued string its
+    /// `length` as Node counts it (UTF-16 code units) until it is written.
     public var writableLength: Int { state.writableLength }
 
-    /// Node's deprecated `bufferSize`: the same as `writableLength`.
-    public var bufferSize: Int { state.writableLength }
+    /// Node's deprecated `bufferSize`: the same as `writableLength` while the socket has a
+    /// handle (a connect in progress counts, as Node's handle exists from `connect()` on), `nil`
+    /// (Node's `undefined`) before connecting and after it closed.
+    public var bufferSize: Int? { handle == nil && !connecting ? nil : state.writableLength }
 
     /// Whether a `'drain'` is awaited because `write` returned false (Node's `writableNeedDrain`).
     public var writableNeedDrain: Bool { state.needDrain }
@@ -195,6 +199,11 @@ final class SocketCold {
     @exclusivity(unchecked) var connectAbort: (() -> Void)?
     @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
     @exclusivity(unchecked) var timeoutTimer: Timer?
+    /// The `signal` option, and the id of the socket's listener on it while it waits.
+    @exclusivity(unchecked) var signal: AbortSignal?
+    @exclusivity(unchecked) var signalListener: Int?
+    /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
+    @exclusivity(unchecked) var attempts: [ConnectAttempt] = []
 }
 
 extension Socket {
