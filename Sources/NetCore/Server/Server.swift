@@ -30,6 +30,9 @@ public final class Server: EventEmitter {
     @exclusivity(unchecked) var reusePort = false
     /// Whether `EMFILE`/`ENFILE` on accept was reported since the last good accept.
     @exclusivity(unchecked) var descriptorShortageReported = false
+    /// Connections whose PROXY protocol header is being read (empty unless
+    /// `options.proxyProtocol` is set).
+    @exclusivity(unchecked) var proxyReaders: [ObjectIdentifier: ProxyHeaderReader] = [:]
 
     /// Connections beyond this many open ones are dropped as soon as they are accepted, with a
     /// `'drop'` event; `0` drops every connection, `nil` (the default) means no limit
@@ -127,22 +130,40 @@ public final class Server: EventEmitter {
             return
         }
         noteDescriptorUse(client)
-        if let limit = maxConnections, connectionCount >= limit {
+        if let limit = maxConnections, connectionCount + proxyReaders.count >= limit {
             drop(client)
             return
         }
-        if let filter = options.blockList, let peer = client.peerAddress, filter.blocks(peer.address) {
+        if let proxy = options.proxyProtocol {
+            // The header layer (Proxy/Server+ProxyProtocol.swift) calls `admit` once it is read.
+            readProxyHeader(client, proxy)
+            return
+        }
+        admit(client)
+    }
+
+    /// Turns an accepted handle into a socket and emits `'connection'`. With a PROXY protocol
+    /// `header`, the socket reports the client it names and `rest` (the bytes that followed the
+    /// header) is its first data.
+    func admit(_ client: StreamHandle, header: ProxyHeader? = nil, rest: Buffer? = nil) {
+        if let filter = options.blockList,
+           let peer = header?.source?.address ?? client.peerAddress?.address, filter.blocks(peer) {
             // Refused before it becomes a socket: no 'connection', no 'drop' (as Node).
             client.close()
+            emitCloseIfDrained()
             return
         }
         let socketOptions = SocketOptions(allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark)
         let socket = Socket(acceptedBy: self, handle: client, options: socketOptions)
+        if let source = header?.source, let destination = header?.destination {
+            socket.adoptProxiedAddresses(remote: source.info, local: destination.info)
+        }
         if options.noDelay { socket.setNoDelay(true) }
         if options.keepAlive { socket.setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
         if options.pauseOnConnect { socket.pause() }
         connectionCount += 1
         emit(.connection, socket)
+        if let rest, rest.count > 0, !socket.destroyed { socket.onRead(rest) }
         socket.startReadingIfWanted()
     }
 
@@ -196,8 +217,8 @@ public final class Server: EventEmitter {
         emitCloseIfDrained()
     }
 
-    private func emitCloseIfDrained() {
-        guard handle == nil, connectionCount == 0, !closeEmitScheduled, !lookupInFlight else { return }
+    func emitCloseIfDrained() {
+        guard handle == nil, connectionCount == 0, proxyReaders.isEmpty, !closeEmitScheduled, !lookupInFlight else { return }
         closeEmitScheduled = true
         loop.nextTick { [self] in
             closeEmitScheduled = false

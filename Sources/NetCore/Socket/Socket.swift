@@ -161,7 +161,13 @@ public final class Socket: EventEmitter {
 
     var local: AddressInfo? {
         guard !destroyed, !connecting else { return nil }
-        return handle?.localName
+        return cold?.proxiedLocal ?? handle?.localName
+    }
+
+    /// Reports the ends a PROXY protocol header named instead of the connection's own.
+    func adoptProxiedAddresses(remote: AddressInfo, local: AddressInfo) {
+        cachedPeer = remote
+        coldState.proxiedLocal = local
     }
 
     func cachePeer() {
@@ -195,6 +201,7 @@ final class SocketCold {
     @exclusivity(unchecked) var connectAbort: (() -> Void)?
     @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
     @exclusivity(unchecked) var timeoutTimer: Timer?
+    @exclusivity(unchecked) var proxiedLocal: AddressInfo?
 }
 
 extension Socket {
