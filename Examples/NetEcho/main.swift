@@ -19,27 +19,35 @@ struct NetEcho: ParsableCommand {
     @Option(help: "Listen on this Unix domain socket path instead; @name is the abstract socket \\0name.")
     var path: String?
 
-    @Option(help: "Serve with this many event loops, each on its own thread, sharing the port (TCP only).")
+    @Option(help: "Serve with this many event loops, each on its own thread, sharing the port (TCP only); --loops alone means one per core.")
     var loops: Int = 1
 
     @Flag(help: "Greet each client with hello\\r\\n first, as Node's example does.")
     var greeting = false
 
+    @Option(help: "Read a PROXY protocol header (v1, v2 or either) from every connection, as sent by HAProxy's send-proxy or nginx's proxy_protocol.")
+    var proxyProtocol: ProxyVersionArgument?
+
+    @Option(help: "With --proxy-protocol: take headers only from this proxy address (repeatable).")
+    var trustedProxy: [String] = []
+
+    @Option(help: "Refuse connections from this client address (repeatable); behind a proxy, the address its header names.")
+    var block: [String] = []
+
+    @Flag(help: "Print one line per accepted connection: connection from ADDR:PORT (the client a PROXY header named, if any).")
+    var logConnections = false
+
+    @Option(help: "On SIGTERM or SIGINT, let open connections finish for this many milliseconds before closing them.")
+    var gracePeriod: Int = 10_000
+
     mutating func run() throws {
-        if loops > 1 && path == nil { return runGroup() }
-        let greeting = self.greeting
+        let setup = try EchoSetup(self)
+        if loops != 1 && path == nil { return runGroup(setup) }
         let loop = EventLoop.default
         // A client that resets its connection is no news for an echo server.
         loop.onUnhandledError = { _, _ in }
-        let server = Net.createServer { socket in
-            if greeting { socket.write("hello\r\n") }
-            socket.pipe(socket)
-        }
-        server.on(.error) { error in
-            FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
-            // Failing to listen is fatal; an accept error (such as EMFILE) is not.
-            if error.syscall == "listen" { Glibc.exit(1) }
-        }
+        let server = Net.createServer(setup.options, connectionListener: setup.serve)
+        setup.watch(server, exitOnListenError: true)
         let announce = {
             switch server.address() {
             case .inet(let a)?:
@@ -59,11 +67,13 @@ struct NetEcho: ParsableCommand {
             try server.listen(port: port, host: host, onListening: announce)
         }
         var watchers: [SignalWatcher] = []
+        let grace = gracePeriod
         for signal in [SIGINT, SIGTERM] {
             watchers.append(SignalWatcher(signal) {
+                // Stop accepting; open connections may finish within the grace period.
+                for w in watchers { w.close() }
                 server.close()
-                // Every connection (and these watchers) closes; then run() returns.
-                loop.closeAllHandles()
+                loop.setTimeout(UInt64(max(0, grace))) { loop.closeAllHandles() }.unref()
             })
         }
         loop.run()
@@ -71,15 +81,15 @@ struct NetEcho: ParsableCommand {
 }
 
 extension NetEcho {
-    /// `--loops N`: one server per loop on one port; the main thread only waits for a signal.
-    func runGroup() {
-        let group = EventLoopGroup(count: loops)
-        let greeting = self.greeting
+    /// `--loops N`: one server per loop on one port; the main thread only waits for a signal,
+    /// then shuts the group down gracefully.
+    func runGroup(_ setup: EchoSetup) {
+        let group = EventLoopGroup(count: loops > 1 ? loops : EventLoopGroup.coreCount)
+        let host = self.host
         for loop in group.loops { loop.execute { loop.onUnhandledError = { _, _ in } } }
-        group.listen(port: port, host: host, connectionListener: { socket in
-            if greeting { socket.write("hello\r\n") }
-            socket.pipe(socket)
-        }, onListening: { result in
+        group.listen(port: port, host: host, options: setup.options, setUp: { server in
+            setup.watch(server, exitOnListenError: false)
+        }, connectionListener: setup.serve, onListening: { result in
             switch result {
             case .success(let bound):
                 FileHandleOutput.write("listening \(host ?? "[::]"):\(bound)\n", fd: 1)
@@ -97,7 +107,68 @@ extension NetEcho {
             watchers.append(watcher)
         }
         EventLoop.default.run()
-        group.shutdown()
+        group.shutdownGracefully(gracePeriod: gracePeriod)
+    }
+}
+
+/// `--proxy-protocol v1|v2|either`.
+enum ProxyVersionArgument: String, ExpressibleByArgument {
+    case v1, v2, either
+}
+
+/// What every server of the echo (one loop or many) is made of.
+struct EchoSetup: Sendable {
+    let options: ServerOptions
+    let greeting: Bool
+    let logConnections: Bool
+
+    init(_ command: NetEcho) throws {
+        var options = ServerOptions()
+        if let version = command.proxyProtocol {
+            var proxy = ProxyProtocolOptions([.v1: .v1, .v2: .v2, .either: .either][version] ?? .either)
+            if !command.trustedProxy.isEmpty { proxy.trustedProxies = try EchoSetup.list(command.trustedProxy) }
+            options.proxyProtocol = proxy
+        }
+        if !command.block.isEmpty { options.blockList = try EchoSetup.list(command.block) }
+        self.options = options
+        greeting = command.greeting
+        logConnections = command.logConnections
+    }
+
+    static func list(_ addresses: [String]) throws -> BlockList {
+        let list = BlockList()
+        for a in addresses {
+            guard isIP(a) != 0 else { throw ValidationError("not an IP address: \(a)") }
+            try list.addAddress(a, family: isIP(a) == 6 ? .ipv6 : .ipv4)
+        }
+        return list
+    }
+
+    /// The connection listener: echo, after an optional greeting and log line.
+    var serve: @Sendable (Socket) -> Void {
+        let greeting = self.greeting, log = logConnections
+        return { socket in
+            if log, let address = socket.remoteAddress, let port = socket.remotePort {
+                let shown = socket.remoteFamily == "IPv6" ? "[\(address)]" : address
+                FileHandleOutput.write("connection from \(shown):\(port)\n", fd: 1)
+            }
+            if greeting { socket.write("hello\r\n") }
+            socket.pipe(socket)
+        }
+    }
+
+    /// Reports a server's errors on stderr: failing to listen is fatal (for one loop; a group
+    /// reports it through `listen`), an accept error (such as EMFILE) or a bad PROXY header is not.
+    func watch(_ server: Server, exitOnListenError: Bool) {
+        server.on(.error) { error in
+            if error.syscall == "listen" && !exitOnListenError { return }
+            FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
+            if error.syscall == "listen" { Glibc.exit(1) }
+        }
+        server.on(.proxyProtocolError) { failure in
+            let from = failure.remoteAddress.map { " from \($0):\(failure.remotePort ?? 0)" } ?? ""
+            FileHandleOutput.write("net-echo: \(failure.error)\(from)\n", fd: 2)
+        }
     }
 }
 
@@ -109,4 +180,9 @@ enum FileHandleOutput {
     }
 }
 
-NetEcho.main()
+// `--loops` with no number means one loop per core.
+var arguments = Array(CommandLine.arguments.dropFirst())
+if let i = arguments.firstIndex(of: "--loops"), i + 1 == arguments.count || Int(arguments[i + 1]) == nil {
+    arguments.insert("0", at: i + 1)
+}
+NetEcho.main(arguments)
