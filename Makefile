@@ -36,7 +36,7 @@ deps-valgrind:
 # Installs HAProxy and nginx with its stream module (the load balancer tests start them) only
 # when one is missing.
 deps-balancers:
-	@if ! command -v haproxy >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1 || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then \
+	@if [ ! -x /usr/sbin/haproxy ] || [ ! -x /usr/sbin/nginx ] || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then \
 		echo "haproxy or nginx's stream module not found: installing haproxy, nginx and libnginx-mod-stream"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy nginx libnginx-mod-stream; \
