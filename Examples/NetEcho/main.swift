@@ -1,6 +1,7 @@
 // net-echo: the echo server from Node's `net` documentation, on swift-net.
 import ArgumentParser
 import Net
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,7 +38,7 @@ struct NetEcho: ParsableCommand {
     @Flag(help: "Print one line per accepted connection: connection from ADDR:PORT (the client a PROXY header named, if any).")
     var logConnections = false
 
-    @Option(help: "On SIGTERM or SIGINT, let open connections finish for this many milliseconds before closing them.")
+    @Option(help: "On SIGTERM or SIGINT, stop accepting and let open connections finish for this many milliseconds before closing them (a second signal closes them at once with one loop).")
     var gracePeriod: Int = 10_000
 
     mutating func run() throws {
@@ -66,14 +67,19 @@ struct NetEcho: ParsableCommand {
         } else {
             try server.listen(port: port, host: host, onListening: announce)
         }
+        // The first signal stops accepting and lets open connections finish within the grace
+        // period; a second one (or the end of the grace period) closes everything at once.
         var watchers: [SignalWatcher] = []
-        let grace = gracePeriod
+        var graceTimer: Timer?
+        let grace = UInt64(max(0, gracePeriod))
         for signal in [SIGINT, SIGTERM] {
             watchers.append(SignalWatcher(signal) {
-                // Stop accepting; open connections may finish within the grace period.
-                for w in watchers { w.close() }
-                server.close()
-                loop.setTimeout(UInt64(max(0, grace))) { loop.closeAllHandles() }.unref()
+                if graceTimer != nil { return loop.closeAllHandles() }
+                graceTimer = loop.setTimeout(grace) { loop.closeAllHandles() }
+                server.close { _ in
+                    graceTimer?.close()
+                    for w in watchers { w.close() }
+                }
             })
         }
         loop.run()
@@ -87,8 +93,14 @@ extension NetEcho {
         let group = EventLoopGroup(count: loops > 1 ? loops : EventLoopGroup.coreCount)
         let host = self.host
         for loop in group.loops { loop.execute { loop.onUnhandledError = { _, _ in } } }
+        // Connections per loop, told on stderr at exit: how the kernel spread them.
+        let counters = group.loops.map { _ in LoopCounter() }
+        let loops = group.loops
         group.listen(port: port, host: host, options: setup.options, setUp: { server in
             setup.watch(server, exitOnListenError: false)
+            if let i = loops.firstIndex(where: { $0 === server.loop }) {
+                server.on(.connection) { _ in counters[i].count.add(1, ordering: .relaxed) }
+            }
         }, connectionListener: setup.serve, onListening: { result in
             switch result {
             case .success(let bound):
@@ -108,7 +120,14 @@ extension NetEcho {
         }
         EventLoop.default.run()
         group.shutdownGracefully(gracePeriod: gracePeriod)
+        let spread = counters.map { "\($0.count.load(ordering: .relaxed))" }.joined(separator: " ")
+        FileHandleOutput.write("net-echo: connections per loop: \(spread)\n", fd: 2)
     }
+}
+
+/// A connection count one loop adds to and the main thread reads.
+final class LoopCounter: Sendable {
+    let count = Atomic<Int>(0)
 }
 
 /// `--proxy-protocol v1|v2|either`.
