@@ -163,11 +163,13 @@ final class Shared<T>: @unchecked Sendable {
         #expect(String(decoding: again, as: UTF8.self) == "again")
     }
 
-    /// `net-echo --loops 2` on SIGTERM stops accepting, lets the open connection finish, exits 0.
-    @Test func netEchoGroupStopsGracefullyOnSIGTERM() throws {
+    /// `net-echo` (one loop or a group) on SIGTERM stops accepting, lets the open connection
+    /// finish, exits 0.
+    @Test(arguments: ["1", "2"])
+    func netEchoStopsGracefullyOnSIGTERM(loops: String) throws {
         let echoPath = builtProduct("net-echo")
         try #require(FileManager.default.isExecutableFile(atPath: echoPath), "net-echo is not built at \(echoPath)")
-        let echo = try #require(ChildProcess(echoPath, ["--loops", "2", "--port", "0", "--host", "127.0.0.1"]))
+        let echo = try #require(ChildProcess(echoPath, ["--loops", loops, "--port", "0", "--host", "127.0.0.1"]))
         defer { echo.stop() }
         let port = try #require(ChildProcess.port(fromListeningLine: echo.readLine()))
         let client = try #require(BlockingClient(from: "127.0.0.1", to: port))
