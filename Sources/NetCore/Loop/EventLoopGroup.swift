@@ -70,7 +70,7 @@ public final class EventLoopGroup: Sendable {
                     if let t = token { server.off(t) }
                     token = nil
                     server.close()
-                    attempt.fail(error) { self.closeServers() }
+                    attempt.fail(error) { [weak self] in self?.closeServers() }
                 }
                 do throws(NetError) {
                     try server.listen(ListenOptions(port: port, host: host, reusePort: true)) {
@@ -81,7 +81,7 @@ public final class EventLoopGroup: Sendable {
                 } catch {
                     if let t = token { server.off(t) }
                     token = nil
-                    attempt.fail(error) { self.closeServers() }
+                    attempt.fail(error) { [weak self] in self?.closeServers() }
                 }
             }
         }

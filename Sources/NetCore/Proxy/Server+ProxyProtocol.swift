@@ -62,7 +62,8 @@ extension Server {
             failHeader(client, .proxyInvalid(reason))
         case .header(let header, let length):
             // The header ends inside this chunk: what follows it is the connection's first data.
-            let rest = chunk[(length - before)..<chunk.count]
+            // (The earlier bytes were not a whole header, so it ends past them.)
+            let rest = chunk[Swift.min(chunk.count, Swift.max(0, length - before))..<chunk.count]
             endHeaderRead(client)
             admit(client, header: header, rest: rest)
         }
