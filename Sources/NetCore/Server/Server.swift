@@ -129,7 +129,11 @@ public final class Server: EventEmitter {
             acceptFailed(r)
             return
         }
-        noteDescriptorUse(client)
+        guard keepsDescriptor(client) else {
+            // Shed: too close to the descriptor limit (see `keepsDescriptor`).
+            client.close()
+            return
+        }
         if let limit = maxConnections, connectionCount + proxyReaders.count >= limit {
             drop(client)
             return
@@ -179,20 +183,28 @@ public final class Server: EventEmitter {
         emitError(.errno(status, syscall: "accept"))
     }
 
-    /// libuv sheds connections silently when accept runs out of descriptors (it keeps a spare
-    /// descriptor for that), so the shortage is seen here instead: descriptors are handed out
-    /// lowest first, so an accepted one at the top of the limit means the table is full and the
-    /// next connections will be shed. That is reported once, as `accept EMFILE`; once accepted
-    /// descriptors are well below the limit again, a later shortage is reported anew.
-    private func noteDescriptorUse(_ client: StreamHandle) {
+    /// Whether a connection just accepted may stay, judged by its descriptor. Descriptors are
+    /// handed out lowest first, so one within `descriptorHeadroom` of the limit means the table
+    /// is nearly full: that connection is shed (closed at once) and the shortage reported once,
+    /// as `accept EMFILE`; once accepted descriptors are well below the limit again, a later
+    /// shortage is reported anew. Shedding before the table is full keeps libuv's own `EMFILE`
+    /// path out of reach, which matters with several loops in one process: libuv sheds there by
+    /// closing a spare descriptor and accepting into it, and another loop's thread can take that
+    /// descriptor in between, after which libuv retries the accept without end and its loop
+    /// serves nothing. A few descriptors per loop of headroom leaves that race nothing to win.
+    private func keepsDescriptor(_ client: StreamHandle) -> Bool {
         let fd = Int(cuv_fileno(client.raw))
         let limit = Server.descriptorLimit
-        if fd >= limit - 2 {
+        if fd >= limit - Server.descriptorHeadroom {
             acceptFailed(Int32(UV_EMFILE.rawValue))
-        } else if fd < limit - 16 {
-            descriptorShortageReported = false
+            return false
         }
+        if fd < limit - Server.descriptorHeadroom - 14 { descriptorShortageReported = false }
+        return true
     }
+
+    /// Descriptors kept free below the limit (see `keepsDescriptor`).
+    static let descriptorHeadroom = 8
 
     /// The soft `RLIMIT_NOFILE`, read once when first needed.
     private static let descriptorLimit: Int = {
