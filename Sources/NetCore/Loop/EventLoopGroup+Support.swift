@@ -17,6 +17,9 @@ final class LoopServers: @unchecked Sendable {
 
     func add(_ server: Server) { list.append(server) }
 
+    /// Forgets `server` (it closed).
+    func remove(_ server: Server) { list.removeAll { $0 === server } }
+
     /// The servers, forgotten here (the group closes them).
     func take() -> [Server] {
         defer { list = [] }

@@ -63,6 +63,7 @@ public final class EventLoopGroup: Sendable {
             loop.execute {
                 let server = Server(options, loop: loop, connectionListener: connectionListener)
                 servers[index].add(server)
+                server.on(.close) { [unowned server] in servers[index].remove(server) }
                 setUp?(server)
                 // Only listen failures are the attempt's; the listener goes once listening.
                 var token: ListenerToken?
@@ -110,9 +111,11 @@ public final class EventLoopGroup: Sendable {
             return counters.stopped
         }
         if already { return }
-        for loop in loops {
+        for (loop, list) in zip(loops, servers) {
             loop.execute {
                 loop.remote.setRef(false)
+                // The group lets go of its servers; their handles close with everything else.
+                _ = list.take()
                 loop.closeAllHandles()
             }
         }
