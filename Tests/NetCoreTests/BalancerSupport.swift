@@ -3,7 +3,9 @@ import Testing
 
 /// A blocking TCP client for the load balancer tests: bound to a chosen loopback address, every
 /// read bounded by a receive timeout.
-final class BlockingClient {
+final class BlockingClient: @unchecked Sendable {
+    // @unchecked Sendable: a test hands a client to one other thread and stops using it itself;
+    // its descriptor is never used by two threads at once.
     let fd: Int32
     /// The client's own port (what the balancer sees).
     private(set) var localPort = 0
@@ -58,6 +60,18 @@ final class BlockingClient {
         }
         shutdown(fd, Int32(SHUT_WR))
         return received + readToEnd()
+    }
+
+    /// Reads exactly `count` bytes, or fewer if the peer ends or a read times out.
+    func read(count: Int) -> [UInt8] {
+        var received: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: count)
+        while received.count < count {
+            let r = recv(fd, &buf, count - received.count, 0)
+            if r <= 0 { break }
+            received += buf[..<r]
+        }
+        return received
     }
 
     /// Reads until the peer ends the connection or a read times out.
