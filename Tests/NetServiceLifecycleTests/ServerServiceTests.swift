@@ -39,7 +39,7 @@ import NetServiceLifecycle
             try BlockingClient.roundTrip("late", port: port)
         }
         #expect(log.entries.contains { $0.message.description == "listening" })
-        echo.group.shutdown()
+        await echo.group.shutdown(gracePeriod: 0)
     }
 
     @Test func aPortInUseMakesRunThrow() async throws {
@@ -52,7 +52,7 @@ import NetServiceLifecycle
         #expect(error?.code == .EADDRINUSE)
         #expect(error?.syscall == "listen")
         #expect(service.port == nil)
-        service.group.shutdown()
+        await service.group.shutdown(gracePeriod: 0)
     }
 }
 

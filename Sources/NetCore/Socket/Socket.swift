@@ -165,7 +165,13 @@ public final class Socket: EventEmitter {
 
     var local: AddressInfo? {
         guard !destroyed, !connecting else { return nil }
-        return handle?.localName
+        return cold?.proxiedLocal ?? handle?.localName
+    }
+
+    /// Reports the ends a PROXY protocol header named instead of the connection's own.
+    func adoptProxiedAddresses(remote: AddressInfo, local: AddressInfo) {
+        cachedPeer = remote
+        coldState.proxiedLocal = local
     }
 
     func cachePeer() {
@@ -204,6 +210,7 @@ final class SocketCold {
     @exclusivity(unchecked) var signalListener: Int?
     /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
     @exclusivity(unchecked) var attempts: [ConnectAttempt] = []
+    @exclusivity(unchecked) var proxiedLocal: AddressInfo?
 }
 
 extension Socket {
