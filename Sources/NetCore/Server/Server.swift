@@ -16,29 +16,32 @@ public final class Server: EventEmitter {
     public let listenerTable = ListenerTable()
     /// The options accepted sockets are created with.
     public let options: ServerOptions
+    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 
     @exclusivity(unchecked) var handle: StreamHandle?
     /// The path a pipe server listens on (reported by `address()`).
-    @exclusivity(unchecked) var pipePath: String?
+    var pipePath: String?
     @exclusivity(unchecked) var connectionCount = 0
     /// Bumped by every `listen` and `close`, so a host lookup that finishes after the server was
     /// closed (or listened again) binds nothing.
-    @exclusivity(unchecked) var listenID = 0
-    @exclusivity(unchecked) var lookupInFlight = false
-    @exclusivity(unchecked) var wantRef = true
+    var listenID = 0
+    var lookupInFlight = false
+    var wantRef = true
     /// Whether the next TCP listen sets `SO_REUSEPORT`.
-    @exclusivity(unchecked) var reusePort = false
+    var reusePort = false
     /// Whether `EMFILE`/`ENFILE` on accept was reported since the last good accept.
-    @exclusivity(unchecked) var descriptorShortageReported = false
+    var descriptorShortageReported = false
     /// Connections whose PROXY protocol header is being read (empty unless
     /// `options.proxyProtocol` is set).
-    @exclusivity(unchecked) var proxyReaders: [ObjectIdentifier: ProxyHeaderReader] = [:]
+    var proxyReaders: [ObjectIdentifier: ProxyHeaderReader] = [:]
 
     /// Connections beyond this many open ones are dropped as soon as they are accepted, with a
     /// `'drop'` event; `0` drops every connection, `nil` (the default) means no limit
     /// (Node's `maxConnections`, with Node ≥ 21's meaning of 0).
-    @exclusivity(unchecked) public var maxConnections: Int?
-    @exclusivity(unchecked) var closeEmitScheduled = false
+    public var maxConnections: Int?
+    var closeEmitScheduled = false
 
     /// Creates a server; `connectionListener` is added for `'connection'`
     /// (Node's `net.createServer(options, connectionListener)`).

@@ -13,7 +13,7 @@ extension Socket {
     /// `ERR_STREAM_DESTROYED` (to the callback only), on a socket that never connected with
     /// `ERR_SOCKET_CLOSED`, and after the peer ended a socket that is not half-open and already
     /// ended with `EPIPE`.
-    @discardableResult
+    @discardableResult @inline(__always)
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
         loop.assertOnLoopThread()
         if !state.acceptsWrites, let refusal = state.writeRefusal {

@@ -13,10 +13,13 @@ public final class Socket: EventEmitter {
     public let loop: EventLoop
     /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
     public let listenerTable = ListenerTable()
+    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 
     @exclusivity(unchecked) var handle: StreamHandle?
     /// The server that accepted this socket, if any (Node's `socket.server`).
-    @exclusivity(unchecked) public internal(set) var server: Server?
+    public internal(set) var server: Server?
 
     /// The stream's state: every rule of Node's Readable and Writable lives there
     /// (`Stream/StreamState.swift`); this class performs what it answers.
@@ -30,11 +33,11 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
 
     // Addresses, cached while connected so they stay readable in `'close'`.
-    @exclusivity(unchecked) var cachedPeer: AddressInfo?
+    var cachedPeer: AddressInfo?
 
     // Options remembered until there is a handle.
-    @exclusivity(unchecked) var wantNoDelay: Bool?
-    @exclusivity(unchecked) var wantRef = true
+    var wantNoDelay: Bool?
+    var wantRef = true
 
     // Timeout.
     @exclusivity(unchecked) var timeoutMs = 0
@@ -201,16 +204,16 @@ extension Socket: ListenerObserver {
 /// that an idle connection stays small.
 final class SocketCold {
     @exclusivity(unchecked) var onread: OnReadState?
-    @exclusivity(unchecked) var attemptedAddresses: [String]?
-    @exclusivity(unchecked) var connectAbort: (() -> Void)?
-    @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
-    @exclusivity(unchecked) var timeoutTimer: Timer?
+    var attemptedAddresses: [String]?
+    var connectAbort: (() -> Void)?
+    var wantKeepAlive: (Bool, Int)?
+    var timeoutTimer: Timer?
     /// The `signal` option, and the id of the socket's listener on it while it waits.
-    @exclusivity(unchecked) var signal: AbortSignal?
-    @exclusivity(unchecked) var signalListener: Int?
+    var signal: AbortSignal?
+    var signalListener: Int?
     /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
-    @exclusivity(unchecked) var attempts: [ConnectAttempt] = []
-    @exclusivity(unchecked) var proxiedLocal: AddressInfo?
+    var attempts: [ConnectAttempt] = []
+    var proxiedLocal: AddressInfo?
 }
 
 extension Socket {
