@@ -9,8 +9,10 @@ import NetServiceLifecycle
 /// `ServerService` in a `ServiceGroup`: it serves on every loop, graceful shutdown closes it,
 /// and a server that cannot listen makes `run()` throw.
 @Suite(.serialized) struct ServerServiceTests {
-    /// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
-    private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    /// Polls `condition` every 10 ms for up to `seconds`; whether it became true. Generous: the
+    /// rest of the suite runs in parallel, and its synchronous tests can hold both threads of the
+    /// concurrency pool on a 2-CPU machine for several seconds.
+    private func eventually(_ seconds: Double = 60, _ condition: () -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return true }
