@@ -70,7 +70,7 @@ struct NetEcho: ParsableCommand {
         // The first signal stops accepting and lets open connections finish within the grace
         // period; a second one (or the end of the grace period) closes everything at once.
         var watchers: [SignalWatcher] = []
-        var graceTimer: Timer?
+        var graceTimer: Timeout?
         let grace = UInt64(max(0, gracePeriod))
         for signal in [SIGINT, SIGTERM] {
             watchers.append(SignalWatcher(signal) {

@@ -306,7 +306,7 @@ import Net
             let loop = EventLoop()
             loop.onUnhandledError = { error, _ in Issue.record("unhandled \(error)") }
             var timedOut = false
-            let guardTimer = Timer(loop: loop) {
+            let guardTimer = Timeout(loop: loop) {
                 timedOut = true
                 loop.closeAllHandles()
             }

@@ -70,7 +70,7 @@ import Net
             if before { server.unref() }
             try server.listen(port: 0, host: "127.0.0.1") { listening = true }
             if !before { server.unref() }
-            let guardTimer = Timer(loop: loop) { Issue.record("run() did not return with an unref'd server") ; server.close() }
+            let guardTimer = Timeout(loop: loop) { Issue.record("run() did not return with an unref'd server") ; server.close() }
             guardTimer.unref()
             guardTimer.start(timeout: 5000)
             loop.run()

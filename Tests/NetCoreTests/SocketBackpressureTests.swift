@@ -145,7 +145,7 @@ import Foundation
             let server = Server(loop: loop)
             var source: Socket?
             var destination: Socket?
-            var sampler: NetCore.Timer?
+            var sampler: NetCore.Timeout?
             var samples = 0
             func sample() {
                 if let d = destination { maxWritable = max(maxWritable, d.writableLength) }

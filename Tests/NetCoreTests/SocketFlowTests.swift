@@ -374,7 +374,7 @@ import Net
 /// unref'd guard of `ms` milliseconds fired (the guard stops the loop if it does).
 func runEndsByItself(_ loop: EventLoop, within ms: UInt64) -> Bool {
     var fired = false
-    let guardTimer = Timer(loop: loop) {
+    let guardTimer = Timeout(loop: loop) {
         fired = true
         loop.stop()
     }

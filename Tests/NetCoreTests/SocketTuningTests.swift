@@ -267,7 +267,7 @@ import Net
         let loop = EventLoop()
         var gotEnd = false
         var sockets: [Socket] = []
-        var timers: [NetCore.Timer] = []
+        var timers: [NetCore.Timeout] = []
         var server: Server? = Net.createServer(loop: loop) { conn in
             conn.unref()
             conn.resume()

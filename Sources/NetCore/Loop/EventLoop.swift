@@ -8,7 +8,7 @@ import Glibc
 
 /// One libuv event loop, run on one thread, as Node's process has one.
 ///
-/// Every `Socket`, `Server` and `Timer` belongs to the loop it was created on and must be used
+/// Every `Socket`, `Server` and `Timeout` belongs to the loop it was created on and must be used
 /// only on the thread that runs that loop. `run()` returns when nothing ref'ed is left (no
 /// listening server, open socket or ref'ed timer), which is what `ref()`/`unref()` mean.
 ///

@@ -151,7 +151,7 @@ public final class EventLoopGroup: Sendable {
                 let open = list.take()
                 var left = open.count
                 var finished = false
-                var grace: Timer?
+                var grace: Timeout?
                 let finish = {
                     if finished { return }
                     finished = true
@@ -160,7 +160,7 @@ public final class EventLoopGroup: Sendable {
                     remaining.one()
                 }
                 if open.isEmpty { return finish() }
-                grace = Timer(loop: loop) {
+                grace = Timeout(loop: loop) {
                     // Connections still open after the grace period are closed, with everything
                     // else on this loop; the servers' 'close' follows.
                     loop.closeAllHandles()

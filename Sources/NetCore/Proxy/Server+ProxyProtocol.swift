@@ -7,7 +7,7 @@ final class ProxyHeaderReader {
     /// The bytes received so far, once a read ended inside the header (empty while the header
     /// arrives in one read, the common case: that read is parsed where it lies).
     var pending: [UInt8] = []
-    var timer: Timer?
+    var timer: Timeout?
 
     init(handle: StreamHandle, parser: ProxyHeaderParser) {
         self.handle = handle
@@ -32,7 +32,7 @@ extension Server {
         proxyReaders[id] = reader
         client.server = self
         let timeout = proxy.headerTimeout
-        let timer = Timer(loop: loop) { [unowned self] in
+        let timer = Timeout(loop: loop) { [unowned self] in
             guard proxyReaders[id] != nil else { return }
             failHeader(client, NetError(
                 code: .ERR_PROXY_PROTOCOL_TIMEOUT,

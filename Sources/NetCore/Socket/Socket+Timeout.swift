@@ -23,7 +23,7 @@ extension Socket {
         }
         if let callback { once(.timeout, callback) }
         if timeoutTimer == nil {
-            timeoutTimer = Timer(loop: loop) { [unowned self] in onTimeout() }
+            timeoutTimer = Timeout(loop: loop) { [unowned self] in onTimeout() }
             timeoutTimer?.unref()
         }
         refreshTimeout()

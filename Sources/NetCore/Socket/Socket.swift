@@ -207,7 +207,7 @@ final class SocketCold {
     var attemptedAddresses: [String]?
     var connectAbort: (() -> Void)?
     var wantKeepAlive: (Bool, Int)?
-    var timeoutTimer: Timer?
+    var timeoutTimer: Timeout?
     /// The `signal` option, and the id of the socket's listener on it while it waits.
     var signal: AbortSignal?
     var signalListener: Int?
@@ -241,7 +241,7 @@ extension Socket {
         get { cold?.wantKeepAlive }
         set { if newValue != nil || cold != nil { coldState.wantKeepAlive = newValue } }
     }
-    var timeoutTimer: Timer? {
+    var timeoutTimer: Timeout? {
         get { cold?.timeoutTimer }
         set { if newValue != nil || cold != nil { coldState.timeoutTimer = newValue } }
     }
