@@ -32,6 +32,19 @@ private final class LoopBound<T>: @unchecked Sendable {
         #expect(log.entries == ["timer1 start", "timer1 end", "tick1", "tick2", "tick3 (queued by tick1)", "timer2"])
     }
 
+    // Node's name for what setTimeout returns is `Timeout`; this file imports Foundation too, so
+    // if the class were called `Timer` the unqualified `Timer` below would not compile.
+    @Test func timeoutSitsBesideFoundationsTimer() {
+        let foundationTimer: Timer? = nil
+        var fired = false
+        withLoop { loop in
+            let timeout: Timeout = loop.setTimeout(1) { fired = true }
+            #expect(timeout.hasRef())
+        }
+        #expect(foundationTimer == nil)
+        #expect(fired)
+    }
+
     @Test func ticksQueuedBeforeRunGoFirst() {
         let log = Log()
         withLoop { loop in
