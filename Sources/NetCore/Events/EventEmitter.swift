@@ -123,7 +123,7 @@ public struct ListenerToken {
 class AnyListenerBox {
     /// Whether the listener runs once.
     let once: Bool
-    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
     /// Set when a once-listener is taken out to run, so an emit already holding it skips it.

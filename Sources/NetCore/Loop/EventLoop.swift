@@ -20,7 +20,7 @@ import Glibc
 /// synchronises through a pthread mutex and wakes the loop with `uv_async_send`, libuv's one
 /// thread-safe call. Everything else must run on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
-    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
     let uv: UnsafeMutablePointer<uv_loop_t>

@@ -16,7 +16,7 @@ public final class Server: EventEmitter {
     public let listenerTable = ListenerTable()
     /// The options accepted sockets are created with.
     public let options: ServerOptions
-    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 

@@ -13,7 +13,7 @@ public final class Socket: EventEmitter {
     public let loop: EventLoop
     /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
     public let listenerTable = ListenerTable()
-    // `@exclusivity(unchecked)` marks the state the data path touches on every chunk: it is
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 
@@ -85,7 +85,7 @@ public final class Socket: EventEmitter {
     /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
     public var allowHalfOpen: Bool {
         get { state.allowHalfOpen }
-        set { state.allowHalfOpen = newValue }
+        set { state.setAllowHalfOpen(newValue) }
     }
     /// Whether `'end'` has been emitted (Node's `readableEnded`).
     public var readableEnded: Bool { state.readableEnded }

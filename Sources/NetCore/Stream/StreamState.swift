@@ -191,6 +191,9 @@ struct StreamState {
         if !isDestroyed { connection = .open }
     }
 
+    /// The `allowHalfOpen` option changed (it may, until the peer ends).
+    mutating func setAllowHalfOpen(_ on: Bool) { allowHalfOpen = on }
+
     /// A connect starts on the handle the stream already has (a Unix socket adopted with
     /// `Socket(fd:)` that has no peer yet). False unless the stream is open.
     mutating func connectStartedOnOwnHandle() -> Bool {
