@@ -1,5 +1,5 @@
-# swift-net: build, test, run the echo example and the benchmark; soak, sanitizer and fuzz runs
-# (see RELIABILITY.md).
+# swift-net: build, test (examples included), docs, run the echo example and the benchmark; soak,
+# sanitizer and fuzz runs (see RELIABILITY.md).
 SWIFT ?= swift
 PORT ?= 8124
 # Extra flags for every swift build/test, e.g. SWIFT_FLAGS="--scratch-path /tmp/build".
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # The soak tests (their long versions run when SWIFT_NET_SOAK=1).
 SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps deps-valgrind build release test soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
+.PHONY: all deps deps-valgrind deps-balancers build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
 
 all: build
 
@@ -33,15 +33,32 @@ deps-valgrind:
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; \
 	fi
 
+# Installs HAProxy and nginx with its stream module (the load balancer tests start them) only
+# when one is missing.
+deps-balancers:
+	@if [ ! -x /usr/sbin/haproxy ] || [ ! -x /usr/sbin/nginx ] || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then \
+		echo "haproxy or nginx's stream module not found: installing haproxy, nginx and libnginx-mod-stream"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y haproxy nginx libnginx-mod-stream; \
+	fi
+
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-test: deps
+# Builds everything, the examples under Examples/ included, and runs the tests (ExampleSmokeTests
+# runs each example; the balancer tests run HAProxy and nginx, installed when missing).
+test: deps deps-balancers
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# The DocC catalogs of every public module, built with warnings as errors; the archives land in
+# .build/plugins/Swift-DocC/outputs/.
+DOC_TARGETS = Net NetCore NetExtras NetServiceLifecycle
+docs: deps
+	$(SWIFT) package $(SWIFT_FLAGS) generate-documentation $(addprefix --target ,$(DOC_TARGETS)) --warnings-as-errors
 
 # Long soak runs, one test at a time so the process-wide figures are this test's own:
 # 100,000 connect-write-end cycles, 10,000 idle connections, 256 MiB to a slow reader.

@@ -14,6 +14,7 @@ let package = Package(
         .executableTarget(name: "FuzzBlockList", dependencies: ["FuzzSupport", .product(name: "NetExtras", package: "swift-net")]),
         .executableTarget(name: "FuzzBufferDecode", dependencies: ["FuzzSupport", .product(name: "NetCore", package: "swift-net")]),
         .executableTarget(name: "FuzzStringDecoder", dependencies: ["FuzzSupport", .product(name: "NetCore", package: "swift-net")]),
+        .executableTarget(name: "FuzzProxyHeader", dependencies: ["FuzzSupport", .product(name: "NetCore", package: "swift-net")]),
     ],
     swiftLanguageModes: [.v6]
 )

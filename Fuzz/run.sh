@@ -9,7 +9,7 @@ SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_PATH=${FUZZ_PATH:-.build-fuzz}
 case "$FUZZ_PATH" in /*) ;; *) FUZZ_PATH="$(cd .. && pwd)/$FUZZ_PATH" ;; esac
-TARGETS=${FUZZ_TARGETS:-"FuzzIsIP FuzzSocketAddress FuzzBlockList FuzzBufferDecode FuzzStringDecoder"}
+TARGETS=${FUZZ_TARGETS:-"FuzzIsIP FuzzSocketAddress FuzzBlockList FuzzBufferDecode FuzzStringDecoder FuzzProxyHeader"}
 FLAGS=(-c release --scratch-path "$FUZZ_PATH" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 "$SWIFT" build "${FLAGS[@]}" || exit 1

@@ -32,6 +32,10 @@ final class BenchmarkRunner {
             var servers: [ServerKind: EchoServer] = [:]
             var missing: [ServerKind: String] = [:]
             for launch in launches {
+                if launch.kind == .net2 && transport == .unix {
+                    missing[launch.kind] = "TCP only (a loop group shares a port)"
+                    continue
+                }
                 do {
                     let server = try EchoServer.start(
                         launch, transport: transport, directory: directory, cpu: pinning.serverCPU,
@@ -51,6 +55,10 @@ final class BenchmarkRunner {
             for (kind, server) in servers.sorted(by: { $0.key < $1.key }) {
                 let ended = server.stop(draining: servers.values.compactMap { $0.process.stdout })
                 log("\(kind.rawValue) \(transport.rawValue): stopped (\(ended))")
+                if kind == .net2, let spread = (ProcessStats.readFile(server.logPath) ?? "")
+                    .split(separator: "\n").last(where: { $0.contains("connections per loop") }) {
+                    log("\(kind.rawValue) \(transport.rawValue): \(spread.split(separator: ":", maxSplits: 1).last ?? spread)")
+                }
             }
             rows += scenarios.compactMap { byScenario[$0] }
         }

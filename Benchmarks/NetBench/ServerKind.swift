@@ -6,6 +6,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case node = "node-echo"
     /// Ours: the package's `net-echo` product.
     case net = "net-echo"
+    /// Ours with two event loops sharing the port (`net-echo --loops 2`, TCP only).
+    case net2 = "net-echo-loops2"
 
     /// Column heading in the table.
     var title: String {
@@ -13,6 +15,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .uv: return "libuv C (uv-echo)"
         case .node: return "Node net (node-echo)"
         case .net: return "swift-net (net-echo)"
+        case .net2: return "swift-net, 2 loops (net-echo --loops 2)"
         }
     }
 
@@ -22,6 +25,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "uv", "uv-echo", "libuv", "c": self = .uv
         case "node", "node-echo": self = .node
         case "net", "net-echo", "swift", "ours": self = .net
+        case "net2", "net-echo-loops2", "loops2": self = .net2
         default: return nil
         }
     }
@@ -58,13 +62,14 @@ extension ServerLaunch {
             return ServerLaunch(kind: kind, command: [programs.uvEcho])
         case .node:
             return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
-        case .net:
+        case .net, .net2:
+            let loops = kind == .net2 ? ["--loops", "2"] : []
             if let netEcho {
-                return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init))
+                return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init) + loops)
             }
             do {
                 let path = skipBuild ? try toolchain.netEchoPath() : try toolchain.buildNetEcho(log: log)
-                return ServerLaunch(kind: kind, command: [path])
+                return ServerLaunch(kind: kind, command: [path] + loops)
             } catch {
                 log("net-echo unavailable: \(error)")
                 let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"

@@ -1,6 +1,7 @@
 // net-echo: the echo server from Node's `net` documentation, on swift-net.
 import ArgumentParser
 import Net
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,7 @@ struct NetEcho: ParsableCommand {
     @Option(help: "Listen on this Unix domain socket path instead; @name is the abstract socket \\0name.")
     var path: String?
 
-    @Option(help: "Serve with this many event loops, each on its own thread, sharing the port (TCP only).")
+    @Option(help: "Serve with this many event loops, each on its own thread, sharing the port (TCP only); --loops alone means one per core.")
     var loops: Int = 1
 
     @Flag(help: "Greet each client with hello\\r\\n first, as Node's example does.")
@@ -28,22 +29,30 @@ struct NetEcho: ParsableCommand {
     @Flag(name: .customLong("async"), help: "Serve through the async face: for try await chunk in socket { try await socket.write(chunk) }.")
     var useAsync = false
 
+    @Option(help: "Read a PROXY protocol header (v1, v2 or either) from every connection, as sent by HAProxy's send-proxy or nginx's proxy_protocol.")
+    var proxyProtocol: ProxyVersionArgument?
+
+    @Option(help: "With --proxy-protocol: take headers only from this proxy address (repeatable).")
+    var trustedProxy: [String] = []
+
+    @Option(help: "Refuse connections from this client address (repeatable); behind a proxy, the address its header names.")
+    var block: [String] = []
+
+    @Flag(help: "Print one line per accepted connection: connection from ADDR:PORT (the client a PROXY header named, if any).")
+    var logConnections = false
+
+    @Option(help: "On SIGTERM or SIGINT, stop accepting and let open connections finish for this many milliseconds before closing them (a second signal closes them at once with one loop).")
+    var gracePeriod: Int = 10_000
+
     mutating func run() throws {
-        if loops > 1 && path == nil { return runGroup() }
+        let setup = try EchoSetup(self)
+        if loops != 1 && path == nil { return runGroup(setup) }
         if useAsync { return runAsync() }
-        let greeting = self.greeting
         let loop = EventLoop.default
         // A client that resets its connection is no news for an echo server.
         loop.onUnhandledError = { _, _ in }
-        let server = Net.createServer { socket in
-            if greeting { socket.write("hello\r\n") }
-            socket.pipe(socket)
-        }
-        server.on(.error) { error in
-            FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
-            // Failing to listen is fatal; an accept error (such as EMFILE) is not.
-            if error.syscall == "listen" { Glibc.exit(1) }
-        }
+        let server = Net.createServer(setup.options, connectionListener: setup.serve)
+        setup.watch(server, exitOnListenError: true)
         let announce = {
             switch server.address() {
             case .inet(let a)?:
@@ -62,12 +71,19 @@ struct NetEcho: ParsableCommand {
         } else {
             try server.listen(port: port, host: host, onListening: announce)
         }
+        // The first signal stops accepting and lets open connections finish within the grace
+        // period; a second one (or the end of the grace period) closes everything at once.
         var watchers: [SignalWatcher] = []
+        var graceTimer: Timeout?
+        let grace = UInt64(max(0, gracePeriod))
         for signal in [SIGINT, SIGTERM] {
             watchers.append(SignalWatcher(signal) {
-                server.close()
-                // Every connection (and these watchers) closes; then run() returns.
-                loop.closeAllHandles()
+                if graceTimer != nil { return loop.closeAllHandles() }
+                graceTimer = loop.setTimeout(grace) { loop.closeAllHandles() }
+                server.close { _ in
+                    graceTimer?.close()
+                    for w in watchers { w.close() }
+                }
             })
         }
         loop.run()
@@ -75,15 +91,21 @@ struct NetEcho: ParsableCommand {
 }
 
 extension NetEcho {
-    /// `--loops N`: one server per loop on one port; the main thread only waits for a signal.
-    func runGroup() {
-        let group = EventLoopGroup(count: loops)
-        let greeting = self.greeting
+    /// `--loops N`: one server per loop on one port; the main thread only waits for a signal,
+    /// then shuts the group down gracefully.
+    func runGroup(_ setup: EchoSetup) {
+        let group = EventLoopGroup(count: loops > 1 ? loops : EventLoopGroup.coreCount)
+        let host = self.host
         for loop in group.loops { loop.execute { loop.onUnhandledError = { _, _ in } } }
-        group.listen(port: port, host: host, connectionListener: { socket in
-            if greeting { socket.write("hello\r\n") }
-            socket.pipe(socket)
-        }, onListening: { result in
+        // Connections per loop, told on stderr at exit: how the kernel spread them.
+        let counters = group.loops.map { _ in LoopCounter() }
+        let loops = group.loops
+        group.listen(port: port, host: host, options: setup.options, setUp: { server in
+            setup.watch(server, exitOnListenError: false)
+            if let i = loops.firstIndex(where: { $0 === server.loop }) {
+                server.on(.connection) { _ in counters[i].count.add(1, ordering: .relaxed) }
+            }
+        }, connectionListener: setup.serve, onListening: { result in
             switch result {
             case .success(let bound):
                 FileHandleOutput.write("listening \(host ?? "[::]"):\(bound)\n", fd: 1)
@@ -101,7 +123,75 @@ extension NetEcho {
             watchers.append(watcher)
         }
         EventLoop.default.run()
-        group.shutdown()
+        group.shutdownGracefully(gracePeriod: gracePeriod)
+        let spread = counters.map { "\($0.count.load(ordering: .relaxed))" }.joined(separator: " ")
+        FileHandleOutput.write("net-echo: connections per loop: \(spread)\n", fd: 2)
+    }
+}
+
+/// A connection count one loop adds to and the main thread reads.
+final class LoopCounter: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// `--proxy-protocol v1|v2|either`.
+enum ProxyVersionArgument: String, ExpressibleByArgument {
+    case v1, v2, either
+}
+
+/// What every server of the echo (one loop or many) is made of.
+struct EchoSetup: Sendable {
+    let options: ServerOptions
+    let greeting: Bool
+    let logConnections: Bool
+
+    init(_ command: NetEcho) throws {
+        var options = ServerOptions()
+        if let version = command.proxyProtocol {
+            var proxy = ProxyProtocolOptions([.v1: .v1, .v2: .v2, .either: .either][version] ?? .either)
+            if !command.trustedProxy.isEmpty { proxy.trustedProxies = try EchoSetup.list(command.trustedProxy) }
+            options.proxyProtocol = proxy
+        }
+        if !command.block.isEmpty { options.blockList = try EchoSetup.list(command.block) }
+        self.options = options
+        greeting = command.greeting
+        logConnections = command.logConnections
+    }
+
+    static func list(_ addresses: [String]) throws -> BlockList {
+        let list = BlockList()
+        for a in addresses {
+            guard isIP(a) != 0 else { throw ValidationError("not an IP address: \(a)") }
+            try list.addAddress(a, family: isIP(a) == 6 ? .ipv6 : .ipv4)
+        }
+        return list
+    }
+
+    /// The connection listener: echo, after an optional greeting and log line.
+    var serve: @Sendable (Socket) -> Void {
+        let greeting = self.greeting, log = logConnections
+        return { socket in
+            if log, let address = socket.remoteAddress, let port = socket.remotePort {
+                let shown = socket.remoteFamily == "IPv6" ? "[\(address)]" : address
+                FileHandleOutput.write("connection from \(shown):\(port)\n", fd: 1)
+            }
+            if greeting { socket.write("hello\r\n") }
+            socket.pipe(socket)
+        }
+    }
+
+    /// Reports a server's errors on stderr: failing to listen is fatal (for one loop; a group
+    /// reports it through `listen`), an accept error (such as EMFILE) or a bad PROXY header is not.
+    func watch(_ server: Server, exitOnListenError: Bool) {
+        server.on(.error) { error in
+            if error.syscall == "listen" && !exitOnListenError { return }
+            FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
+            if error.syscall == "listen" { Glibc.exit(1) }
+        }
+        server.on(.proxyProtocolError) { failure in
+            let from = failure.remoteAddress.map { " from \($0):\(failure.remotePort ?? 0)" } ?? ""
+            FileHandleOutput.write("net-echo: \(failure.error)\(from)\n", fd: 2)
+        }
     }
 }
 
@@ -113,4 +203,9 @@ enum FileHandleOutput {
     }
 }
 
-NetEcho.main()
+// `--loops` with no number means one loop per core.
+var arguments = Array(CommandLine.arguments.dropFirst())
+if let i = arguments.firstIndex(of: "--loops"), i + 1 == arguments.count || Int(arguments[i + 1]) == nil {
+    arguments.insert("0", at: i + 1)
+}
+NetEcho.main(arguments)

@@ -11,7 +11,6 @@
 public func connect(
     host: String, port: Int, options: SocketOptions = SocketOptions(), loop: EventLoop = .default
 ) async throws(NetError) -> AsyncSocket {
-    installNodeDefaults()
     return try await AsyncSocket.connect(host: host, port: port, options: options, loop: loop)
 }
 
@@ -20,13 +19,11 @@ public func connect(
 public func connect(
     options: SocketConnectOptions, loop: EventLoop = .default
 ) async throws(NetError) -> AsyncSocket {
-    installNodeDefaults()
     return try await AsyncSocket.connect(options, loop: loop)
 }
 
 /// Connects to the Unix domain socket at `unixDomainSocketPath` and returns the connected socket.
 public func connect(unixDomainSocketPath: String, loop: EventLoop = .default) async throws(NetError) -> AsyncSocket {
-    installNodeDefaults()
     return try await AsyncSocket.connect(path: unixDomainSocketPath, loop: loop)
 }
 
@@ -36,7 +33,6 @@ public func listen(
     host: String? = nil, port: Int = 0, backlog: Int = 511,
     options: ServerOptions = ServerOptions(), loop: EventLoop = .default
 ) async throws(NetError) -> AsyncServer {
-    installNodeDefaults()
     return try await AsyncServer.listen(host: host, port: port, backlog: backlog, options: options, loop: loop)
 }
 
@@ -45,6 +41,5 @@ public func listen(
     unixDomainSocketPath: String, backlog: Int = 511,
     options: ServerOptions = ServerOptions(), loop: EventLoop = .default
 ) async throws(NetError) -> AsyncServer {
-    installNodeDefaults()
     return try await AsyncServer.listen(path: unixDomainSocketPath, backlog: backlog, options: options, loop: loop)
 }

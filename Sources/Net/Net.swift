@@ -2,17 +2,14 @@
 @_exported import NetCore
 @_exported import NetExtras
 
-/// Installs Node's defaults in NetCore once per process: happy eyeballs (`autoSelectFamily`)
-/// as the connect strategy. Every module-level function here reads it first.
-private let nodeDefaultsInstalled: Bool = {
-    ConnectDefaults.shared.install(AutoSelectFamily.shared)
-    return true
-}()
-
-/// Makes sure Node's defaults are installed.
-@inline(__always)
-func installNodeDefaults() {
-    _ = nodeDefaultsInstalled
+/// Node's defaults for NetCore: happy eyeballs (`autoSelectFamily`) as the connect strategy.
+///
+/// Nothing installs it: NetCore looks this type up by its mangled name through the Swift runtime
+/// (see `ConnectDefaults` in NetCore), so every connect of a program that links this module uses
+/// it, whichever call came first — `Socket().connect(…)` before any function here included.
+/// Keep its name and module in step with `ConnectDefaults.providerTypeName`.
+enum NodeDefaults: ConnectStrategyProvider {
+    static var connectStrategy: any ConnectStrategy { AutoSelectFamily.shared }
 }
 
 /// Creates a server (Node's `net.createServer(options, connectionListener)`); call `listen`
@@ -21,7 +18,6 @@ public func createServer(
     _ options: ServerOptions = ServerOptions(), loop: EventLoop = .default,
     connectionListener: ((Socket) -> Void)? = nil
 ) -> Server {
-    installNodeDefaults()
     return Server(options, loop: loop, connectionListener: connectionListener)
 }
 
@@ -31,7 +27,6 @@ public func createServer(
 public func createConnection(
     port: Int, host: String = "localhost", loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try Socket(loop: loop).connect(port: port, host: host, onConnect: onConnect)
 }
 
@@ -41,7 +36,6 @@ public func createConnection(
 public func createConnection(
     _ options: SocketConnectOptions, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try Socket(options.socketOptions, loop: loop).connect(options, onConnect: onConnect)
 }
 
@@ -50,7 +44,6 @@ public func createConnection(
 public func connect(
     port: Int, host: String = "localhost", loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try createConnection(port: port, host: host, loop: loop, onConnect: onConnect)
 }
 
@@ -59,7 +52,6 @@ public func connect(
 public func connect(
     _ options: SocketConnectOptions, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try createConnection(options, loop: loop, onConnect: onConnect)
 }
 
@@ -71,7 +63,6 @@ public func connect(
 public func createConnection(
     path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try Socket(loop: loop).connect(path: path, onConnect: onConnect)
 }
 
@@ -80,28 +71,24 @@ public func createConnection(
 public func connect(
     path: String, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    installNodeDefaults()
     return try createConnection(path: path, loop: loop, onConnect: onConnect)
 }
 
 /// Whether connects to a host name try every address, alternating IPv6 and IPv4, when their
 /// options do not say (Node's `net.getDefaultAutoSelectFamily()`); true unless changed.
 public func getDefaultAutoSelectFamily() -> Bool {
-    installNodeDefaults()
     return AutoSelectFamily.shared.defaultEnabled
 }
 
 /// Sets the process default for `autoSelectFamily` (Node's `net.setDefaultAutoSelectFamily`);
 /// `false` makes connects use the first address found, as before Node 20.
 public func setDefaultAutoSelectFamily(_ value: Bool) {
-    installNodeDefaults()
     AutoSelectFamily.shared.defaultEnabled = value
 }
 
 /// The process default for `autoSelectFamilyAttemptTimeout` in milliseconds (Node's
 /// `net.getDefaultAutoSelectFamilyAttemptTimeout()`); 250 unless changed.
 public func getDefaultAutoSelectFamilyAttemptTimeout() -> Int {
-    installNodeDefaults()
     return AutoSelectFamily.shared.defaultAttemptTimeout
 }
 
@@ -110,6 +97,5 @@ public func getDefaultAutoSelectFamilyAttemptTimeout() -> Int {
 /// last gets before the next address is tried. Values under 10 become 10. Throws
 /// `ERR_OUT_OF_RANGE` for a value outside 1…2147483647.
 public func setDefaultAutoSelectFamilyAttemptTimeout(_ value: Int) throws(NetError) {
-    installNodeDefaults()
     try AutoSelectFamily.shared.setDefaultAttemptTimeout(value)
 }

@@ -5,7 +5,8 @@ import NetCore
 ///
 /// It takes over a connect to a host name when no family (0) and no `localAddress` is given and
 /// `autoSelectFamily` is on (the option, else the process default); other connects stay with
-/// NetCore's first-address lookup. The `Net` module installs the shared instance.
+/// NetCore's first-address lookup. The `Net` module supplies the shared instance (its
+/// `NodeDefaults`, which NetCore finds by itself whenever `Net` is linked).
 package final class AutoSelectFamily: ConnectStrategy, @unchecked Sendable {
     // @unchecked Sendable: the two defaults are read under `lock`'s read lock and written under
     // its write lock; nothing else is mutable.
@@ -13,7 +14,7 @@ package final class AutoSelectFamily: ConnectStrategy, @unchecked Sendable {
     private var enabled = true
     private var attemptTimeout = 250
 
-    /// The instance `Net` installs.
+    /// The instance `Net` supplies.
     package static let shared = AutoSelectFamily()
 
     /// A strategy with Node's defaults: on, 250 ms per attempt.

@@ -9,7 +9,7 @@ import NetCore
 /// pure state machine: it owns no socket, handle or timer. Its inputs are what happened (an
 /// attempt bound, started, succeeded or failed, its timer fired, the socket was destroyed);
 /// its outputs are the actions to take, in order. `HappyEyeballsDriver` performs them on a
-/// `Socket` and a `Timer`; tests perform them with a fake resolver and a fake clock.
+/// `Socket` and a `Timeout`; tests perform them with a fake resolver and a fake clock.
 ///
 /// The addresses (already ordered by `AddressOrder`) are tried one at a time, never in
 /// parallel. For each: bind the local port if one was given (a failure is recorded silently and

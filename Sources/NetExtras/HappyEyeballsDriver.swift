@@ -1,7 +1,7 @@
 import NetCore
 
 /// Runs a `HappyEyeballs` machine on a real socket: attempts through the socket's attempt
-/// primitives, the attempt timer on an `EventLoop` `Timer`, events on the socket.
+/// primitives, the attempt timer on an `EventLoop` `Timeout`, events on the socket.
 ///
 /// Lifetime: the socket's `onConnectAbort` and the pending attempt's completion hold the driver
 /// while the connect is pending; the driver holds the socket. Both links are dropped when the
@@ -12,7 +12,7 @@ package final class HappyEyeballsDriver {
     /// The parsed address of each of the machine's addresses, by index.
     private let parsed: [IPAddress]
     private var attempts: [Int: ConnectAttempt] = [:]
-    private var timer: Timer?
+    private var timer: Timeout?
     private var timerIndex: Int?
     private var stopped = false
 
@@ -55,6 +55,7 @@ package final class HappyEyeballsDriver {
             let driver = HappyEyeballsDriver(socket: socket, machine: machine, parsed: parsed)
             socket.autoSelectFamilyAttemptedAddresses = []
             socket.onConnectAbort = { driver.abort() }
+            socket.attemptsStarting()
             driver.run(.start)
         }
     }
@@ -100,7 +101,7 @@ package final class HappyEyeballsDriver {
             return .connectStarted(i)
         case .startTimer(let i, let ms):
             timerIndex = i
-            let t = timer ?? Timer(loop: socket.loop) { [weak self] in self?.timerFired() }
+            let t = timer ?? Timeout(loop: socket.loop) { [weak self] in self?.timerFired() }
             timer = t
             t.start(timeout: UInt64(ms))
         case .cancelTimer:

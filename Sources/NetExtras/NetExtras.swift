@@ -4,5 +4,5 @@
 // and happy eyeballs (`autoSelectFamily`): the address order
 // (AddressOrder.swift), the state machine (HappyEyeballs.swift), its driver on a socket
 // (HappyEyeballsDriver.swift) and the connect strategy with the process defaults
-// (AutoSelectFamily.swift), which the `Net` module installs.
+// (AutoSelectFamily.swift), which the `Net` module supplies.
 import NetCore

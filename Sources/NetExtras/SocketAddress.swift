@@ -51,6 +51,11 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// The parsed address (never with a zone id), for allocation-free matching.
     let ip: IPAddress
 
+    /// Whether `value` is a `SocketAddress` (Node's `SocketAddress.isSocketAddress(value)`).
+    public static func isSocketAddress(_ value: Any) -> Bool {
+        value is SocketAddress
+    }
+
     /// Creates a socket address, validating each part (Node's `new SocketAddress(options)`).
     ///
     /// - Parameters:

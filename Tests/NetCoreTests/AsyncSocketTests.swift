@@ -126,7 +126,7 @@ import Net
             try await withPair(loop) { client, peer in
                 try await client.write("x")
                 _ = try await readBytes(peer, count: 1)
-                try await peer.withSocket { $0.resetAndDestroy(); return () }
+                try await peer.withSocket { socket throws(NetError) in try socket.resetAndDestroy(); return () }
                 do throws(NetError) {
                     for try await _ in client {}
                     Issue.record("no error")

@@ -41,7 +41,7 @@ import Net
             let server = Net.createServer(loop: loop) { socket in
                 // Reset once the client is surely connected (it speaks first). No data before the
                 // reset: this kernel (as Node on it shows) reports unread data then EOF otherwise.
-                socket.once(.data) { _ in socket.resetAndDestroy() }
+                socket.once(.data) { _ in _ = try? socket.resetAndDestroy() }
             }
             server.once(.connection) { _ in server.close() }
             listenLocal(server) { port in

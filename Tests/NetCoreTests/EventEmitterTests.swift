@@ -3,7 +3,7 @@ import Testing
 
 /// A bare emitter for exercising the listener table on its own.
 private final class Emitter: EventEmitter {
-    let listeners = ListenerTable()
+    let listenerTable = ListenerTable()
 }
 
 extension Event where Source == Emitter, Payload == Int {

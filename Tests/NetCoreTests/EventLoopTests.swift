@@ -32,6 +32,19 @@ private final class LoopBound<T>: @unchecked Sendable {
         #expect(log.entries == ["timer1 start", "timer1 end", "tick1", "tick2", "tick3 (queued by tick1)", "timer2"])
     }
 
+    // Node's name for what setTimeout returns is `Timeout`; this file imports Foundation too, so
+    // if the class were called `Timer` the unqualified `Timer` below would not compile.
+    @Test func timeoutSitsBesideFoundationsTimer() {
+        let foundationTimer: Timer? = nil
+        var fired = false
+        withLoop { loop in
+            let timeout: Timeout = loop.setTimeout(1) { fired = true }
+            #expect(timeout.hasRef())
+        }
+        #expect(foundationTimer == nil)
+        #expect(fired)
+    }
+
     @Test func ticksQueuedBeforeRunGoFirst() {
         let log = Log()
         withLoop { loop in
@@ -123,7 +136,7 @@ private final class LoopBound<T>: @unchecked Sendable {
 
     @Test func intervalRepeatsUntilClosed() {
         var count = 0
-        var timer: NetCore.Timer?
+        var timer: NetCore.Timeout?
         withLoop { loop in
             timer = loop.setInterval(5) {
                 count += 1
@@ -137,7 +150,7 @@ private final class LoopBound<T>: @unchecked Sendable {
     // As in Node, an interval runs until it is closed even if nobody keeps the returned timer.
     @Test func intervalKeepsRunningWhenTheTimerIsNotKept() {
         var count = 0
-        weak var weakTimer: NetCore.Timer?
+        weak var weakTimer: NetCore.Timeout?
         withLoop { loop in
             weakTimer = loop.setInterval(2) {
                 count += 1
@@ -151,7 +164,7 @@ private final class LoopBound<T>: @unchecked Sendable {
     @Test func stoppedTimerDoesNotFireAndCanRestart() {
         let log = Log()
         withLoop { loop in
-            let timer = NetCore.Timer(loop: loop) { log("fired") }
+            let timer = NetCore.Timeout(loop: loop) { log("fired") }
             timer.start(timeout: 5)
             timer.stop()
             #expect(!timer.isActive)
@@ -176,7 +189,7 @@ private final class LoopBound<T>: @unchecked Sendable {
         var holder: AnyObject?
         withLoop(timeout: 8000) { loop in
             let loopThread = pthread_self()
-            let keepAlive = NetCore.Timer(loop: loop) { keepAliveFired = true }
+            let keepAlive = NetCore.Timeout(loop: loop) { keepAliveFired = true }
             keepAlive.start(timeout: 5000)
             let state = LoopBound((keepAlive, { (i: Int) in ran.append(i) }, { (ok: Bool) in onLoopThread = onLoopThread && ok }))
             holder = state
@@ -203,7 +216,7 @@ private final class LoopBound<T>: @unchecked Sendable {
         var total = 0
         var holder: AnyObject?
         withLoop(timeout: 8000) { loop in
-            let keepAlive = NetCore.Timer(loop: loop) { Issue.record("jobs did not all arrive") }
+            let keepAlive = NetCore.Timeout(loop: loop) { Issue.record("jobs did not all arrive") }
             keepAlive.start(timeout: 5000)
             let state = LoopBound((keepAlive, { total += 1; return total }))
             holder = state

@@ -1,4 +1,5 @@
 import Testing
+import NetTestSupport
 import Foundation
 @testable import NetCore
 import Net
@@ -27,7 +28,7 @@ import Net
                     resetAfter += chunk.count
                     // Reset once a good part of the write has arrived.
                     if resetAfter >= 1 << 20, !s.destroyed {
-                        s.resetAndDestroy()
+                        _ = try? s.resetAndDestroy()
                         server.close()
                     }
                 }
@@ -54,7 +55,7 @@ import Net
 
     // A Node peer that accepts and never reads is killed (SIGKILL) while we keep writing: one
     // error, one 'close', and the writing stops.
-    @Test func peerProcessKilledWhileWeWrite() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func peerProcessKilledWhileWeWrite() throws {
         let script = """
             const net = require('net');
             const server = net.createServer((c) => { c.pause(); console.log('accepted'); });

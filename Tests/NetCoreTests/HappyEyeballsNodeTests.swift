@@ -78,7 +78,7 @@ import Net
     next();
     """#
 
-    @Test(.enabled(if: NodeOracle.available))
+    @Test(.enabled(if: NodeOracle.available, "node is not installed"))
     func storiesAgreeWithNode() throws {
         guard let listener = RawListener(host: "127.0.0.1", full: false) else {
             Issue.record("cannot listen")

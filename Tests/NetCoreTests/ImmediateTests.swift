@@ -81,4 +81,20 @@ import Testing
         // Only withLoop's own guard timer is open besides what was open before.
         #expect(counts.allSatisfy { $0 == before + 1 }, "open handles while immediates ran: \(Set(counts))")
     }
+
+    // The loop owns its immediate queue and the queue's handles: a loop that ran immediates is
+    // freed like any other once the program lets go of it.
+    @Test func aLoopThatUsedImmediatesIsReleased() {
+        weak var weakLoop: EventLoop?
+        var ran = false
+        do {
+            let loop = EventLoop()
+            weakLoop = loop
+            loop.setImmediate { ran = true }
+            loop.run()
+            // No close(): dropping the last reference must be enough (deinit closes the loop).
+        }
+        #expect(ran)
+        #expect(weakLoop == nil, "the loop was kept alive after its last use")
+    }
 }

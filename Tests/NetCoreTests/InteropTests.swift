@@ -1,4 +1,5 @@
 import Testing
+import NetTestSupport
 import Foundation
 @testable import NetCore
 import Net
@@ -44,7 +45,7 @@ import Net
         return (echo, port)
     }
 
-    @Test func nodeClientSends4MiBThroughNetEcho() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func nodeClientSends4MiBThroughNetEcho() throws {
         let (echo, port) = try startEcho()
         defer { echo.stop() }
         let client = try #require(ChildProcess.node(Self.nodeClient, ["\(port)", "1", "\(4 << 20)"]))
@@ -55,7 +56,7 @@ import Net
         #expect(echo.waitForExit(timeout: 10) == 0)
     }
 
-    @Test func fiftyConcurrentNodeClientsThroughNetEcho() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func fiftyConcurrentNodeClientsThroughNetEcho() throws {
         let (echo, port) = try startEcho()
         defer { echo.stop() }
         let client = try #require(ChildProcess.node(Self.nodeClient, ["\(port)", "50", "\(256 << 10)"]))
@@ -63,7 +64,7 @@ import Net
         #expect(client.waitForExit() == 0)
     }
 
-    @Test func ourClientsSend4MiBThroughNodeEcho() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func ourClientsSend4MiBThroughNodeEcho() throws {
         let server = try #require(ChildProcess.node(Self.nodeEchoServer))
         defer { server.stop() }
         let port = try #require(ChildProcess.port(fromListeningLine: server.readLine()))

@@ -48,9 +48,12 @@ import Net
         #expect(thrown?.message == "Listen method has been called more than once without closing.")
     }
 
-    // node: test/parallel/test-net-server-call-listen-multiple-times.js (first test) and
-    // test/parallel/test-net-bind-twice.js — EADDRINUSE arrives as 'error' with Node's fields,
-    // and the same server may listen again at once.
+    // node: test/parallel/test-net-server-call-listen-multiple-times.js (first test)
+    // node: test/parallel/test-net-bind-twice.js
+    // node: test/parallel/test-net-eaddrinuse.js
+    // node: test/parallel/test-net-server-try-ports.js — a second server on a busy port gets
+    // EADDRINUSE as 'error' with Node's fields, and that same server may listen again at once
+    // (on port 0) while the first keeps its port.
     @Test func addressInUseIsAnErrorEventAndListenWorksAfter() throws {
         var error: NetError?
         var relistened = false

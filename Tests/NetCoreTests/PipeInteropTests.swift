@@ -1,4 +1,5 @@
 import Testing
+import NetTestSupport
 import Foundation
 @testable import NetCore
 import Net
@@ -69,7 +70,7 @@ import Net
 
     // A Node client sends 4 MiB of random bytes through `net-echo --path` and gets them back
     // byte-exact; on SIGTERM net-echo closes, removes its socket file and exits 0.
-    @Test func nodeClientSends4MiBThroughNetEchoOnAPath() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func nodeClientSends4MiBThroughNetEchoOnAPath() throws {
         try withTempDir { dir in
             let path = dir.file("echo.sock")
             let echo = try startNetEcho(path)
@@ -85,7 +86,7 @@ import Net
     }
 
     // Our client sends 4 MiB through Node's echo server on a Unix socket and gets them back.
-    @Test func ourClientSends4MiBThroughNodeEchoOnAPath() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func ourClientSends4MiBThroughNodeEchoOnAPath() throws {
         try withTempDir { dir in
             let path = dir.file("node-echo.sock")
             let server = try #require(ChildProcess.node(Self.nodeEchoServer, [path]))
@@ -97,7 +98,7 @@ import Net
 
     // Our client reaches Node 20's echo server on an abstract name (bound NUL-padded by its
     // libuv): the exact name is refused, the padded one answers.
-    @Test func ourClientReachesANodeAbstractServer() throws {
+    @Test(.enabled(if: NodeOracle.available, "node is not installed")) func ourClientReachesANodeAbstractServer() throws {
         let name = uniqueAbstractName("node-echo")
         let shown = "@" + name.dropFirst()
         let server = try #require(ChildProcess.node(Self.nodeEchoServer, [shown]))

@@ -6,8 +6,7 @@ import Net
 
 /// maxConnections and 'drop', descriptor exhaustion, and one port served by several loops.
 @Suite struct ServerLimitTests {
-    // node: test/parallel/test-net-server-max-connections.js and
-    // test-net-server-drop-connections.js — over the limit, a connection is accepted and closed
+    // node: test/parallel/test-net-server-drop-connections.js — over the limit, a connection is accepted and closed
     // with 'drop' (both ends described), and it never reaches 'connection'.
     @Test func connectionsOverTheLimitAreDropped() throws {
         var drops: [DropInfo] = []
@@ -68,7 +67,8 @@ import Net
         #expect(drops == 1 && connections == 0)
     }
 
-    // node: test/parallel/test-net-server-max-connections-close-makes-more-available.js
+    // A limit of 1: once the accepted connection closed, the next one is accepted, never
+    // dropped (Node's sent/received check is in ServerMaxConnectionsTests).
     @Test func closingAConnectionFreesASlot() throws {
         var accepted = 0
         var drops = 0

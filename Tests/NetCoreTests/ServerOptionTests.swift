@@ -70,7 +70,7 @@ import Net
             if before { server.unref() }
             try server.listen(port: 0, host: "127.0.0.1") { listening = true }
             if !before { server.unref() }
-            let guardTimer = Timer(loop: loop) { Issue.record("run() did not return with an unref'd server") ; server.close() }
+            let guardTimer = Timeout(loop: loop) { Issue.record("run() did not return with an unref'd server") ; server.close() }
             guardTimer.unref()
             guardTimer.start(timeout: 5000)
             loop.run()
@@ -154,7 +154,7 @@ import Net
                 accepted.append(socket)
                 socket.on(.data) { _ in }
                 if accepted.count == 3 {
-                    for s in accepted { s.resetAndDestroy() }
+                    for s in accepted { _ = try? s.resetAndDestroy() }
                     accepted = []
                     server.close { _ in closed = true }
                 }

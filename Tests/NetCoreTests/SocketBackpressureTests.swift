@@ -56,7 +56,7 @@ import Foundation
                 client.on(.finish) { atFinish = client.bufferSize }
                 for _ in 1..<10 {
                     client.write("a")
-                    sizes.append(client.bufferSize)
+                    sizes.append(client.bufferSize ?? -1)
                 }
                 client.end()
                 client.resume()
@@ -145,7 +145,7 @@ import Foundation
             let server = Server(loop: loop)
             var source: Socket?
             var destination: Socket?
-            var sampler: NetCore.Timer?
+            var sampler: NetCore.Timeout?
             var samples = 0
             func sample() {
                 if let d = destination { maxWritable = max(maxWritable, d.writableLength) }

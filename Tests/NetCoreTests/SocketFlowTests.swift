@@ -19,13 +19,13 @@ import Net
         withLoop(timeout: 10_000) { loop in
             let server = Net.createServer(loop: loop) { socket in
                 socket.setNoDelay()
-                _ = try? socket.setTimeout(1000)
+                socket.setTimeout(1000)
                 socket.on(.timeout) { timeouts += 1 }
                 let chunk = Buffer(count: size, fill: UInt8(ascii: "a"))
                 for _ in 0..<n {
                     socket.write(chunk) { _ in
                         flushed += 1
-                        if flushed == n { _ = try? socket.setTimeout(0) }
+                        if flushed == n { socket.setTimeout(0) }
                     }
                 }
                 socket.end()
@@ -66,7 +66,7 @@ import Net
                 connection.write(body)
                 n += 2
                 total = n * body.utf8.count
-                lengthWithinTotal = connection.bufferSize >= 0 && connection.writableLength <= total
+                lengthWithinTotal = (connection.bufferSize ?? 0) >= 0 && connection.writableLength <= total
                 connection.end()
             }
             listenLocal(server) { port in
@@ -374,7 +374,7 @@ import Net
 /// unref'd guard of `ms` milliseconds fired (the guard stops the loop if it does).
 func runEndsByItself(_ loop: EventLoop, within ms: UInt64) -> Bool {
     var fired = false
-    let guardTimer = Timer(loop: loop) {
+    let guardTimer = Timeout(loop: loop) {
         fired = true
         loop.stop()
     }

@@ -137,7 +137,7 @@ final class StreamPairRun {
         case .setEncoding:
             encoded.insert(side)
             s.setEncoding(.hex)
-        case .reset: s.resetAndDestroy()
+        case .reset: _ = try? s.resetAndDestroy()
         }
     }
 

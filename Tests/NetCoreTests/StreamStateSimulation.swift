@@ -47,6 +47,16 @@ final class StreamSim {
         state = StreamState(highWaterMark: highWaterMark, allowHalfOpen: allowHalfOpen)
     }
 
+    /// Drops everything that may hold a closure capturing this simulation (queued writes and
+    /// their callbacks, ticks, reactions), so the cycles a run builds do not outlive it.
+    func release() {
+        state = StreamState(highWaterMark: state.readableHighWaterMark, allowHalfOpen: state.allowHalfOpen)
+        inFlight = nil
+        ticks = []
+        immediates = []
+        reactions = [:]
+    }
+
     // MARK: The loop
 
     func nextTick(_ body: @escaping () -> Void) { ticks.append(body) }
@@ -92,6 +102,20 @@ final class StreamSim {
             // write then fails with ERR_SOCKET_CLOSED_BEFORE_CONNECTION).
             guard !connectPending, !state.isDestroyed || closes > 0 else { return }
             if state.isDestroyed { reviveForReconnect() }
+            if handle == .open, state.connectStartedOnOwnHandle() {
+                // Connected already: the handle connects again at once (`prepareConnect`).
+                reading = false
+                nextTick {
+                    guard self.state.isConnecting else { return }
+                    self.state.opened()
+                    self.emit("connect")
+                    guard !self.state.isDestroyed else { return }
+                    self.startReadingIfWanted()
+                    self.flushWrites()
+                    self.maybeShutdown()
+                }
+                return
+            }
             guard state.connectStarted() else { return }
             refreshTimeout()
             adopt()
@@ -181,11 +205,11 @@ final class StreamSim {
 
     func finishConnect(_ status: Int32) {
         guard !state.isDestroyed else { return }
-        state.opened()
         if status < 0 {
             destroy(.errno(status, syscall: "connect"))
             return
         }
+        state.opened()
         refreshTimeout()
         emit("connect")
         guard !state.isDestroyed else { return }
@@ -293,7 +317,7 @@ final class StreamSim {
                 queuedBytes[id] = nil
             }
         }
-        if cb, state.addEndCallback({ self.log.append("endcb") }) { nextTick { self.log.append("endcb") } }
+        if cb, case .callNextTick = state.addEndCallback({ _ in self.log.append("endcb") }) { nextTick { self.log.append("endcb") } }
         switch state.end() {
         case .nothing: break
         case .finishNextTick: nextTick { self.finishWritable() }
@@ -427,69 +451,8 @@ final class StreamSim {
         guard let callbacks = state.finish() else { return }
         finishes += 1
         if !awaitingCallback.isEmpty { violations.append("'finish' before the callbacks of \(awaitingCallback.sorted())") }
-        for callback in callbacks { callback() }
+        for callback in callbacks { callback(nil) }
         emit("finish")
         if state.destroyAfterFinish(hasHandle: handle != .none) { destroy(nil) }
     }
-
-    // MARK: Socket+Destroy.swift
-
-    func destroy(_ error: NetError?) {
-        guard let teardown = state.destroy(error) else { return }
-        timerArmed = false
-        if teardown.failQueuedWrites { nextTick { self.failQueuedWrites() } }
-        if let error { nextTick { self.emitError(error) } }
-        if handle != .none {
-            reading = false
-            handle = .closing
-        } else {
-            let hadError = teardown.wasConnecting && error != nil
-            if teardown.wasConnecting {
-                immediates.append { self.emitClose(hadError: hadError) }
-            } else {
-                nextTick { self.emitClose(hadError: hadError) }
-            }
-        }
-    }
-
-    func emitError(_ error: NetError) {
-        errors += 1
-        emit("error(\(error.code.rawValue))")
-    }
-
-    func failQueuedWrites() {
-        let error = state.destroyError
-            ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
-        for chunk in state.takeQueuedWrites() { chunk.callback?(error) }
-    }
-
-    func handleClosed() {
-        handle = .none
-        reading = false
-        state.handleClosed()
-        emitClose(hadError: state.isErrored)
-    }
-
-    func emitClose(hadError: Bool) {
-        let stranded = state.takeQueuedWrites()
-        emit("close(\(hadError))")
-        closes += 1
-        if !stranded.isEmpty {
-            let error = NetError(code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
-            for chunk in stranded { chunk.callback?(error) }
-        }
-        if state.isFinal && handle == .none { state.dropEndCallbacks() }
-    }
-
-    // MARK: Socket+Timeout.swift
-
-    func onTimeout() {
-        switch state.timeoutFired(kernelQueueSize: handle != .none ? inFlight?.unsent ?? 0 : nil) {
-        case .nothing: break
-        case .wait: refreshTimeout()
-        case .emit: emit("timeout")
-        }
-    }
-
-    func refreshTimeout() { if timeoutOn { timerArmed = true } }
 }

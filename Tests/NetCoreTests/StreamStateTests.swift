@@ -206,6 +206,7 @@ import Testing
 
     @Test(arguments: rows) func eventOrder(_ row: Row) {
         let sim = StreamSim(highWaterMark: row.highWaterMark, allowHalfOpen: row.allowHalfOpen)
+        defer { sim.release() }
         sim.reactions = row.reactions
         for input in row.inputs {
             sim.apply(input)
@@ -355,6 +356,7 @@ extension StreamStateTests {
         for seed in UInt64(1)...2_000 {
             var rng = SeededGenerator(seed: seed)
             let sim = StreamSim(highWaterMark: marks[Int(rng.next() % 3)], allowHalfOpen: rng.next() % 2 == 0)
+            defer { sim.release() }
             let count = 1 + Int(rng.next() % 40)
             var inputs: [SimInput] = []
             var broken: [String] = []
@@ -393,6 +395,7 @@ extension StreamStateTests {
     // The checks themselves: a stream whose books do not balance is caught.
     @Test func theInvariantsCatchABrokenStream() {
         let sim = StreamSim()
+        defer { sim.release() }
         sim.apply(.accept)
         #expect(Self.invariantViolations(sim).isEmpty)
         sim.queuedBytes[99] = 5

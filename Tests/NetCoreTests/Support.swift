@@ -16,7 +16,7 @@ func withLoop(
     }
     try body(loop)
     var timedOut = false
-    let guardTimer = Timer(loop: loop) {
+    let guardTimer = Timeout(loop: loop) {
         timedOut = true
         loop.remote.setRef(false)
         loop.closeAllHandles()

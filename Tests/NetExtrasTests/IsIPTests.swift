@@ -1,5 +1,5 @@
 // node: test/parallel/test-net-isip.js, test/parallel/test-net-isipv4.js,
-//       test/parallel/test-net-isipv6.js
+// node: test/parallel/test-net-isipv6.js
 //
 // isIPv4 accepts exactly a dotted quad whose fields are 0-255 without leading zeros. isIPv6
 // accepts the RFC 4291 text forms (one `::` at most, an optional dotted IPv4 tail, either case)

@@ -29,8 +29,9 @@ public typealias LookupFunction = (
 ) -> Void
 
 /// How a socket gets from a host name to a connection when several addresses may answer;
-/// NetExtras provides happy eyeballs (Node's `autoSelectFamily`). Installed once for the process
-/// with `ConnectDefaults.install`; without one, sockets connect to the first address.
+/// NetExtras provides happy eyeballs (Node's `autoSelectFamily`). The `Net` module supplies it
+/// through a `ConnectStrategyProvider` that `ConnectDefaults` finds by itself; without one (a
+/// program of NetCore alone), sockets connect to the first address.
 package protocol ConnectStrategy: Sendable {
     /// Whether this strategy takes over the connect described by `options` (false leaves it to
     /// the plain first-address connect).
@@ -40,8 +41,25 @@ package protocol ConnectStrategy: Sendable {
     func connect(_ socket: Socket, host: String, options: SocketConnectOptions)
 }
 
+/// A type of a module above NetCore that supplies the process's connect strategy: the `Net`
+/// umbrella's `NodeDefaults` (Node's `autoSelectFamily`), found by `ConnectDefaults`.
+package protocol ConnectStrategyProvider {
+    /// The strategy every connect uses unless one was installed.
+    static var connectStrategy: any ConnectStrategy { get }
+}
+
 /// The process-wide connect defaults, guarded by a pthread mutex (read on every connect, from
 /// any loop's thread; written rarely).
+///
+/// Where the default strategy comes from: NetCore may not import the modules above it, and a
+/// default installed by a call into `Net` would hold only after such a call, so a connect's
+/// behaviour would hang on what ran before it. Instead NetCore asks the Swift runtime, on the
+/// first connect that needs it, for the type `Net.NodeDefaults` by its mangled name. The
+/// runtime finds a type through the type records of every image loaded in the process, which
+/// are there whenever the `Net` module is part of the program, whether or not any of its
+/// functions ran. So a program that links `Net` gets Node's happy eyeballs on every connect, and
+/// a program of NetCore alone finds nothing and keeps the first-address connect. The answer is
+/// computed once (a `static let`, initialized thread-safely by the runtime).
 package final class ConnectDefaults: @unchecked Sendable {
     // @unchecked Sendable: `_strategy` is only read and written while holding `mutex`. The mutex
     // lives in its own allocation, so its address never moves while threads use it.
@@ -63,14 +81,24 @@ package final class ConnectDefaults: @unchecked Sendable {
     /// The one instance.
     package static let shared = ConnectDefaults()
 
-    /// The installed strategy, if any.
+    /// The mangled name of `Net.NodeDefaults` (module `Net`, enum `NodeDefaults`).
+    package static let providerTypeName = "3Net12NodeDefaultsO"
+
+    /// The strategy of the `Net` module when it is part of the program.
+    private static let linked: (any ConnectStrategy)? = {
+        (_typeByName(providerTypeName) as? any ConnectStrategyProvider.Type)?.connectStrategy
+    }()
+
+    /// The strategy every connect consults: the installed one, else the one the `Net` module
+    /// supplies when it is linked, else none.
     package var strategy: (any ConnectStrategy)? {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return _strategy
+        let installed = _strategy
+        pthread_mutex_unlock(mutex)
+        return installed ?? Self.linked
     }
 
-    /// Installs `strategy` for every later connect.
+    /// Installs `strategy` for every later connect, in place of the linked default.
     package func install(_ strategy: any ConnectStrategy) {
         pthread_mutex_lock(mutex)
         _strategy = strategy

@@ -57,6 +57,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible, LosslessSt
     /// Whether this is an IPv6 address of the form `::ffff:a.b.c.d`.
     public var isIPv4Mapped: Bool { isIPv6 && high == 0 && (low >> 32) == 0xFFFF }
 
+    /// Whether this is an IPv6 link-local address, `fe80::/10` (`fe80` … `febf`), which Node's
+    /// `listen` skips among a host name's addresses.
+    public var isIPv6LinkLocal: Bool { isIPv6 && (high >> 54) == 0x3FA }
+
     /// The 128 bits as IPv6 holds them (two big-endian halves): an IPv4 value in its
     /// `::ffff:a.b.c.d` form.
     package var ipv6Halves: (high: UInt64, low: UInt64) {

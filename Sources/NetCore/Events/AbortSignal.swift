@@ -14,13 +14,15 @@ public final class AbortController {
 }
 
 /// Node's `AbortSignal`: tells whoever holds it that an operation should stop
-/// (`server.listen({ signal })` closes the server when it fires).
+/// (`server.listen({ signal })` closes the server when it fires; a socket made with
+/// `SocketOptions.signal` is destroyed with an `AbortError`).
 public final class AbortSignal {
     /// Whether the signal has fired.
     public private(set) var aborted = false
     /// Why it fired.
     public private(set) var reason: NetError?
-    private var listeners: [(NetError) -> Void] = []
+    private var listeners: [(id: Int, run: (NetError) -> Void)] = []
+    private var nextID = 0
 
     init() {}
 
@@ -31,9 +33,25 @@ public final class AbortSignal {
         return s
     }
 
+    /// How many listeners wait for the signal to fire (Node's `listenerCount(signal, 'abort')`);
+    /// they are dropped once it fired, and a socket removes its own when it closes.
+    public var listenerCount: Int { listeners.count }
+
     /// Runs `listener` when the signal fires (at once if it already has).
     public func onAbort(_ listener: @escaping (NetError) -> Void) {
-        if aborted, let reason { listener(reason) } else { listeners.append(listener) }
+        if aborted, let reason { listener(reason) } else { _ = addListener(listener) }
+    }
+
+    /// Adds a listener for a signal that has not fired; the id removes it again.
+    package func addListener(_ listener: @escaping (NetError) -> Void) -> Int {
+        nextID += 1
+        listeners.append((nextID, listener))
+        return nextID
+    }
+
+    /// Removes the listener `addListener` gave `id` (nothing if it is gone).
+    package func removeListener(_ id: Int) {
+        listeners.removeAll { $0.id == id }
     }
 
     func fire(_ reason: NetError) {
@@ -42,10 +60,16 @@ public final class AbortSignal {
         self.reason = reason
         let pending = listeners
         listeners = []
-        for l in pending { l(reason) }
+        for l in pending { l.run(reason) }
     }
 
     static var abortError: NetError {
         NetError(code: "ABORT_ERR", message: "This operation was aborted", name: "AbortError")
+    }
+
+    /// The error an aborted operation fails with (Node's `AbortError`: "The operation was
+    /// aborted", code `ABORT_ERR`), as a socket's `'error'`.
+    package static var operationAborted: NetError {
+        NetError(code: "ABORT_ERR", message: "The operation was aborted", name: "AbortError")
     }
 }

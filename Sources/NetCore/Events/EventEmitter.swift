@@ -11,41 +11,42 @@ public struct Event<Source: AnyObject, Payload> {
 }
 
 /// An object that emits typed events: Node's `EventEmitter` API (`on`, `once`, `off`,
-/// `prependListener`, `removeAllListeners`, `listenerCount`, `emit`).
+/// `prependListener`, `removeAllListeners`, `listenerCount`, `listeners`, `eventNames`, `emit`).
 ///
 /// Listeners run in the order they were added, synchronously, on the loop's thread; a listener
 /// added or removed while an event is being emitted takes effect from the next emit, as in Node.
 public protocol EventEmitter: AnyObject {
-    /// The listener table behind the emitter methods.
-    var listeners: ListenerTable { get }
+    /// The storage behind the emitter methods; use those (`on`, `listeners(_:)`…) rather than
+    /// the table itself.
+    var listenerTable: ListenerTable { get }
 }
 
 extension EventEmitter {
     /// Adds `listener` for `event` (Node's `on`/`addListener`). Returns the emitter.
     @discardableResult
     public func on<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listeners.add(event.name, ListenerBox(listener, once: false), prepend: false)
+        listenerTable.add(event.name, ListenerBox(listener, once: false), prepend: false)
         return self
     }
 
     /// Adds `listener` for the next `event` only. Returns the emitter.
     @discardableResult
     public func once<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listeners.add(event.name, ListenerBox(listener, once: true), prepend: false)
+        listenerTable.add(event.name, ListenerBox(listener, once: true), prepend: false)
         return self
     }
 
     /// Adds `listener` before the others for `event`. Returns the emitter.
     @discardableResult
     public func prependListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listeners.add(event.name, ListenerBox(listener, once: false), prepend: true)
+        listenerTable.add(event.name, ListenerBox(listener, once: false), prepend: true)
         return self
     }
 
     /// Adds `listener` before the others, for the next `event` only. Returns the emitter.
     @discardableResult
     public func prependOnceListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listeners.add(event.name, ListenerBox(listener, once: true), prepend: true)
+        listenerTable.add(event.name, ListenerBox(listener, once: true), prepend: true)
         return self
     }
 
@@ -54,43 +55,52 @@ extension EventEmitter {
     @discardableResult
     public func addListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> ListenerToken {
         let box = ListenerBox(listener, once: false)
-        listeners.add(event.name, box, prepend: false)
+        listenerTable.add(event.name, box, prepend: false)
         return ListenerToken(name: event.name, type: ObjectIdentifier(P.self), box: box)
     }
 
     /// Removes the listener that `token` names (Node's `off`/`removeListener`). Returns the emitter.
     @discardableResult
     public func off(_ token: ListenerToken) -> Self {
-        listeners.remove(token.name, token.type, token.box)
+        listenerTable.remove(token.name, token.type, token.box)
         return self
     }
 
     /// Removes every listener for `event` (Node's `removeAllListeners(event)`). Returns the emitter.
     @discardableResult
     public func removeAllListeners<P>(_ event: Event<Self, P>) -> Self {
-        listeners.removeAll(event.name, ObjectIdentifier(P.self))
+        listenerTable.removeAll(event.name, ObjectIdentifier(P.self))
         return self
     }
 
     /// Removes every listener for every event. Returns the emitter.
     @discardableResult
     public func removeAllListeners() -> Self {
-        listeners.removeAll()
+        listenerTable.removeAll()
         return self
     }
 
     /// The number of listeners for `event`.
     public func listenerCount<P>(_ event: Event<Self, P>) -> Int {
-        listeners.count(event.name, ObjectIdentifier(P.self))
+        listenerTable.count(event.name, ObjectIdentifier(P.self))
     }
 
-    /// The names of the events that have listeners (Node's `eventNames()`).
-    public func eventNames() -> [String] { listeners.names }
+    /// The listeners for `event`, in the order they run (Node's `listeners(event)`; once-listeners
+    /// are included, unwrapped, as Node's are). The array is a copy: changing the emitter's
+    /// listeners afterwards does not change it.
+    public func listeners<P>(_ event: Event<Self, P>) -> [(P) -> Void] {
+        listenerTable.listeners(event.name, P.self)
+    }
+
+    /// The names of the events that have listeners, each once, in the order they first gained one
+    /// (Node's `eventNames()`). Events that share a name (`.data` and `.text` are both `"data"`)
+    /// appear once.
+    public func eventNames() -> [String] { listenerTable.names }
 
     /// Calls every listener for `event` with `payload`, in order. Returns whether there were any.
     @discardableResult
     public func emit<P>(_ event: Event<Self, P>, _ payload: P) -> Bool {
-        listeners.emit(event.name, payload)
+        listenerTable.emit(event.name, payload)
     }
 }
 
@@ -98,7 +108,7 @@ extension EventEmitter {
     /// Calls every listener of a payload-less event. Returns whether there were any.
     @discardableResult
     public func emit(_ event: Event<Self, Void>) -> Bool {
-        listeners.emit(event.name, ())
+        listenerTable.emit(event.name, ())
     }
 }
 
@@ -113,6 +123,9 @@ public struct ListenerToken {
 class AnyListenerBox {
     /// Whether the listener runs once.
     let once: Bool
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
     /// Set when a once-listener is taken out to run, so an emit already holding it skips it.
     @exclusivity(unchecked) var fired = false
     init(once: Bool) { self.once = once }
@@ -185,7 +198,16 @@ public final class ListenerTable {
         index(name, type).map { entries[$0].boxes.count } ?? 0
     }
 
-    var names: [String] { entries.map(\.name) }
+    var names: [String] {
+        var names: [String] = []
+        for entry in entries where !names.contains(entry.name) { names.append(entry.name) }
+        return names
+    }
+
+    func listeners<P>(_ name: String, _ type: P.Type) -> [(P) -> Void] {
+        guard let i = index(name, ObjectIdentifier(type)) else { return [] }
+        return entries[i].boxes.map { unsafeDowncast($0, to: ListenerBox<P>.self).call }
+    }
 
     func emit<P>(_ name: String, _ payload: P) -> Bool {
         let type = ObjectIdentifier(P.self)

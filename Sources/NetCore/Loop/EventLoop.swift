@@ -1,5 +1,6 @@
 internal import CUV
 import DequeModule
+public import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 
 /// One libuv event loop, run on one thread, as Node's process has one.
 ///
-/// Every `Socket`, `Server` and `Timer` belongs to the loop it was created on and must be used
+/// Every `Socket`, `Server` and `Timeout` belongs to the loop it was created on and must be used
 /// only on the thread that runs that loop. `run()` returns when nothing ref'ed is left (no
 /// listening server, open socket or ref'ed timer), which is what `ref()`/`unref()` mean.
 ///
@@ -19,6 +20,9 @@ import Glibc
 /// synchronises through a pthread mutex and wakes the loop with `uv_async_send`, libuv's one
 /// thread-safe call. Everything else must run on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
     let uv: UnsafeMutablePointer<uv_loop_t>
     @exclusivity(unchecked) private var ticks = Deque<Tick>()
     @exclusivity(unchecked) private var drainingTicks = false
@@ -30,25 +34,37 @@ public final class EventLoop: @unchecked Sendable {
     /// The thread of its own the loop runs on for async code (`Async/LoopThread.swift`).
     let ownThread = LoopThread()
     /// Tasks started with `spawn` that have not finished; they keep the loop running.
-    @exclusivity(unchecked) var pendingTasks = 0
-    @exclusivity(unchecked) private var closed = false
+    var pendingTasks = 0
+    private var closed = false
     /// Handles this loop has opened and not yet seen closed; zero once everything is released.
-    @exclusivity(unchecked) package internal(set) var liveHandles = 0
+    package internal(set) var liveHandles = 0
     /// Sockets and servers of this loop that still exist; zero once every one was released, so
     /// a test can tell that no retain cycle kept one alive.
-    @exclusivity(unchecked) package internal(set) var liveEmitters = 0
+    package internal(set) var liveEmitters = 0
     /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
     let readSlab = ReadSlab.allocate()
     /// Pool of write requests, reused so a steady write stream allocates nothing.
     let writeRequests = WriteRequestPool()
 
-    /// Called with an `'error'` that an emitter raised while nobody listened for it.
+    /// Where the loop's diagnostics go: unhandled `'error'` events (by the default
+    /// ``onUnhandledError``) and warnings about ignored arguments. A swift-log `Logger` labelled
+    /// `swift-net`, so the logging backend a program bootstraps with `LoggingSystem` sees them;
+    /// without one, swift-log prints them on standard error. Replace it to add metadata or
+    /// change the level.
+    public var logger = Logger(label: "swift-net")
+
+    /// Called with an `'error'` that an emitter raised while nobody listened for it, and the
+    /// emitter's kind (`"Socket"` or `"Server"`).
     ///
-    /// Node would crash the process; swift-net reports the error here instead (by default a line on
-    /// standard error), destroys the socket or server that raised it, and keeps the loop running.
-    public var onUnhandledError: (NetError, String) -> Void = { error, source in
-        EventLoop.writeStandardError("swift-net: unhandled 'error' event on \(source): \(error)\n")
-    }
+    /// Node crashes the process on any unhandled `'error'`. The default here,
+    /// ``handleUnhandledErrorByDefault(_:source:)``, is gentler for sockets and as strict for a
+    /// server that cannot serve: it logs the error through ``logger`` at `error` level, and when
+    /// ``isFatal(_:source:)`` says the error is fatal (a `Server` that failed to start: bind,
+    /// listen or lookup), it exits the process with status 1 as Node does, so a supervisor does not
+    /// take a failed start for success. A socket's error is not fatal: the socket is destroyed and
+    /// the loop keeps serving. Replace the hook to decide otherwise; call the default from yours to
+    /// keep its behaviour.
+    public var onUnhandledError: (NetError, String) -> Void = { _, _ in }
 
     /// Creates a new loop. Each loop must be run on one thread at a time.
     public init() {
@@ -58,6 +74,7 @@ public final class EventLoop: @unchecked Sendable {
         remote = RemoteQueue()
         uv_loop_set_data(uv, Unmanaged.passUnretained(self).toOpaque())
         remote.attach(to: self)
+        onUnhandledError = { [unowned self] error, source in handleUnhandledErrorByDefault(error, source: source) }
     }
 
     deinit {
@@ -91,7 +108,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Whether `run()` is in progress.
-    @exclusivity(unchecked) public private(set) var isRunning = false
+    public private(set) var isRunning = false
 
     /// Runs one iteration of the loop, waiting for I/O if `wait` is true. Returns true when
     /// ref'ed work remains.
@@ -181,9 +198,27 @@ public final class EventLoop: @unchecked Sendable {
         onUnhandledError(error, source)
     }
 
-    static func writeStandardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    /// What ``onUnhandledError`` does unless replaced: logs `error` through ``logger`` (message
+    /// `unhandled 'error' event on SOURCE: ERROR`, with the error's `code`, `syscall`, `address`
+    /// and `port` as metadata), then, when ``isFatal(_:source:)`` holds, exits the process with
+    /// status 1 (Node's exit status for an uncaught error).
+    public func handleUnhandledErrorByDefault(_ error: NetError, source: String) {
+        var metadata: Logger.Metadata = ["source": "\(source)", "code": "\(error.code.rawValue)"]
+        if let syscall = error.syscall { metadata["syscall"] = "\(syscall)" }
+        if let address = error.address { metadata["address"] = "\(address)" }
+        if let port = error.port { metadata["port"] = "\(port)" }
+        let fatal = EventLoop.isFatal(error, source: source)
+        logger.error("unhandled 'error' event on \(source): \(error)\(fatal ? " (exiting)" : "")", metadata: metadata)
+        if fatal { exit(1) }
+    }
+
+    /// Whether the default ``onUnhandledError`` ends the process for this error: true for a
+    /// `Server`'s error other than a failed `accept`, that is a server that failed to start
+    /// (bind, listen, lookup of its host, an unusable descriptor) and so serves nothing. A failed
+    /// accept (such as `EMFILE`) leaves the server listening, and a socket's error ends only that
+    /// socket, so neither is fatal.
+    public static func isFatal(_ error: NetError, source: String) -> Bool {
+        source == "Server" && error.syscall != "accept"
     }
 
     /// The Swift loop that owns a libuv loop.

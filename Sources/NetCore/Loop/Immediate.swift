@@ -72,7 +72,9 @@ final class ImmediateQueue {
 
     private func start(_ loop: EventLoop) {
         guard check == nil else { return }
-        let c = LoopHandle(loop: loop, kind: .check) { [unowned self] in runBatch(loop) }
+        // Neither the loop nor this queue is captured strongly: the loop owns the queue, which owns
+        // the handles (a strong capture would be a cycle that keeps every loop alive).
+        let c = LoopHandle(loop: loop, kind: .check) { [unowned self, unowned(unsafe) loop] in runBatch(loop) }
         c.unref()
         check = c
         idle = LoopHandle(loop: loop, kind: .idle) {}

@@ -7,6 +7,9 @@ public struct ListenOptions: CustomStringConvertible {
     public var host: String?
     /// A Unix domain socket path (a leading NUL names a Linux abstract socket).
     public var path: String?
+    /// A bound TCP or Unix stream socket descriptor to listen on (Node's `{ fd }`); it wins over
+    /// `port` and `path` when it is 0 or more, and a negative one counts as absent.
+    public var fd: Int32?
     /// The pending-connection queue length; default 511.
     public var backlog: Int
     /// Make the socket file readable by everyone (Unix sockets only).
@@ -22,13 +25,20 @@ public struct ListenOptions: CustomStringConvertible {
     public var exclusive: Bool
     /// Closes the server when it fires; an already fired signal means nothing is bound.
     public var signal: AbortSignal?
+    /// Resolves `host` when it is a name, instead of the system resolver (Node's listen goes
+    /// through `dns.lookup`, which its tests replace); asked for every address. Its error is
+    /// emitted as the server's `'error'` as it is.
+    public var lookup: LookupFunction?
 
     /// Creates listen options; every field has Node's default.
     public init(
         port: Int? = nil, host: String? = nil, path: String? = nil, backlog: Int = 511,
         readableAll: Bool = false, writableAll: Bool = false, ipv6Only: Bool = false,
-        reusePort: Bool = false, exclusive: Bool = false, signal: AbortSignal? = nil
+        reusePort: Bool = false, exclusive: Bool = false, signal: AbortSignal? = nil,
+        lookup: LookupFunction? = nil, fd: Int32? = nil
     ) {
+        self.lookup = lookup
+        self.fd = fd
         self.reusePort = reusePort
         self.exclusive = exclusive
         self.signal = signal
@@ -47,6 +57,7 @@ public struct ListenOptions: CustomStringConvertible {
         if let port { parts.append("port: \(port)") }
         if let host { parts.append("host: '\(host)'") }
         if let path { parts.append("path: '\(path.replacingNUL)'") }
+        if let fd { parts.append("fd: \(fd)") }
         if backlog != 511 { parts.append("backlog: \(backlog)") }
         if readableAll { parts.append("readableAll: true") }
         if writableAll { parts.append("writableAll: true") }

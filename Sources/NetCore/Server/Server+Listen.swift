@@ -29,8 +29,8 @@ extension Server {
         try listen(ListenOptions(path: path, backlog: backlog), onListening: onListening)
     }
 
-    /// Starts listening as `options` say (Node's `server.listen(options, callback)`): a port wins
-    /// over a path. Throws `ERR_INVALID_ARG_VALUE` when neither is given, when the path is empty,
+    /// Starts listening as `options` say (Node's `server.listen(options, callback)`): a
+    /// descriptor (`fd` ≥ 0) wins over a port, a port over a path. Throws `ERR_INVALID_ARG_VALUE` when neither is given, when the path is empty,
     /// or when an abstract socket is asked to be readable or writable by all, besides what the
     /// other forms throw.
     @discardableResult
@@ -41,6 +41,9 @@ extension Server {
                 message: "Listen method has been called more than once without closing.")
         }
         let backlog = options.backlog > 0 ? options.backlog : 511
+        if let fd = options.fd, fd >= 0 {
+            return try listen(fd: fd, backlog: backlog, onListening: onListening)
+        }
         if options.port == nil && options.path == nil {
             throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
         }
@@ -61,7 +64,7 @@ extension Server {
             if let onListening { once(.listening, onListening) }
             listenID += 1
             reusePort = options.reusePort
-            listenTCP(port: port, host: options.host, backlog: backlog, ipv6Only: options.ipv6Only)
+            listenTCP(port: port, host: options.host, backlog: backlog, ipv6Only: options.ipv6Only, lookup: options.lookup)
         } else if let path = options.path {
             if StreamHandle.isAbstract(path) && (options.readableAll || options.writableAll) {
                 throw .invalidArgValue(
@@ -75,7 +78,7 @@ extension Server {
         return self
     }
 
-    private func listenTCP(port: Int, host: String?, backlog: Int, ipv6Only: Bool) {
+    private func listenTCP(port: Int, host: String?, backlog: Int, ipv6Only: Bool, lookup: LookupFunction?) {
         let id = listenID
         guard let host, !host.isEmpty else {
             bindAndListen(nil, port: port, backlog: backlog, ipv6Only: ipv6Only)
@@ -86,21 +89,32 @@ extension Server {
             return
         }
         lookupInFlight = true
-        Lookup.resolve(loop: loop, host: host, family: 0, hints: 0) { [self] result in
+        let resolved: (Result<[LookupAddress], NetError>) -> Void = { [self] result in
             guard id == listenID, lookupInFlight else { return }
             lookupInFlight = false
             switch result {
-            case .success(let answers):
-                let usable = answers.first { !$0.address.lowercased().hasPrefix("fe80:") } ?? answers[0]
+            case .success(let answers) where !answers.isEmpty:
+                // Node's `filterOnlyValidAddress`: the first address outside fe80::/10, else the first.
+                let usable = answers.first { !(IPAddress($0.address)?.isIPv6LinkLocal ?? false) } ?? answers[0]
                 guard let address = IPAddress(usable.address) else {
                     let error = NetError.uvWithHostPort(Int32(UV_EINVAL.rawValue), syscall: "listen", address: usable.address, port: port)
                     loop.nextTick { [self] in emitError(error) }
                     return
                 }
                 bindAndListen((usable.address, address), port: port, backlog: backlog, ipv6Only: ipv6Only)
+            case .success:
+                let error = NetError.lookup(Int32(UV_EAI_NONAME.rawValue), hostname: host)
+                loop.nextTick { [self] in emitError(error) }
             case .failure(let error):
                 loop.nextTick { [self] in emitError(error) }
             }
+        }
+        if let lookup {
+            lookup(host, LookupOptions(family: 0, hints: 0, all: true)) { error, answers in
+                resolved(error.map { .failure($0) } ?? .success(answers))
+            }
+        } else {
+            Lookup.resolve(loop: loop, host: host, family: 0, hints: 0, resolved)
         }
     }
 
@@ -156,9 +170,11 @@ extension Server {
 }
 
 extension Server {
+    /// Binds and listens on `path`; a failure carries `port` -1, as Node's pipe listen errors
+    /// (`listenInCluster(self, path, -1, …)`).
     fileprivate func tryListen(path: String, backlog: Int, options: ListenOptions) -> Result<StreamHandle, NetError> {
         let (h, r) = StreamHandle.pipe(loop: loop)
-        guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: path, port: nil)) }
+        guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: path, port: -1)) }
         var status = h.bind(path: path)
         if status == 0 { status = h.listen(backlog: backlog) }
         if status == 0 && (options.readableAll || options.writableAll) {
@@ -166,7 +182,7 @@ extension Server {
         }
         if status < 0 {
             h.close()
-            return .failure(.uvWithHostPort(status, syscall: "listen", address: path, port: nil))
+            return .failure(.uvWithHostPort(status, syscall: "listen", address: path, port: -1))
         }
         return .success(h)
     }

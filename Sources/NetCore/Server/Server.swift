@@ -12,34 +12,40 @@ import Glibc
 public final class Server: EventEmitter {
     /// The loop this server runs on.
     public let loop: EventLoop
-    /// The server's listeners.
-    public let listeners = ListenerTable()
+    /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
+    public let listenerTable = ListenerTable()
     /// The options accepted sockets are created with.
     public let options: ServerOptions
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 
     @exclusivity(unchecked) var handle: StreamHandle?
     /// The path a pipe server listens on (reported by `address()`).
-    @exclusivity(unchecked) var pipePath: String?
+    var pipePath: String?
     @exclusivity(unchecked) var connectionCount = 0
     /// Bumped by every `listen` and `close`, so a host lookup that finishes after the server was
     /// closed (or listened again) binds nothing.
-    @exclusivity(unchecked) var listenID = 0
-    @exclusivity(unchecked) var lookupInFlight = false
-    @exclusivity(unchecked) var wantRef = true
+    var listenID = 0
+    var lookupInFlight = false
+    var wantRef = true
     /// Whether the next TCP listen sets `SO_REUSEPORT`.
-    @exclusivity(unchecked) var reusePort = false
+    var reusePort = false
     /// Whether `EMFILE`/`ENFILE` on accept was reported since the last good accept.
-    @exclusivity(unchecked) var descriptorShortageReported = false
+    var descriptorShortageReported = false
+    /// Connections whose PROXY protocol header is being read (empty unless
+    /// `options.proxyProtocol` is set).
+    var proxyReaders: [ObjectIdentifier: ProxyHeaderReader] = [:]
 
     /// Connections beyond this many open ones are dropped as soon as they are accepted, with a
     /// `'drop'` event; `0` drops every connection, `nil` (the default) means no limit
     /// (Node's `maxConnections`, with Node ≥ 21's meaning of 0).
-    @exclusivity(unchecked) public var maxConnections: Int?
-    @exclusivity(unchecked) var closeEmitScheduled = false
+    public var maxConnections: Int?
+    var closeEmitScheduled = false
     /// Whether accepting waits for an async reader (`Server+Async.swift`), and whether a
     /// connection is waiting in libuv meanwhile.
-    @exclusivity(unchecked) var acceptHeld = false
-    @exclusivity(unchecked) var acceptDeferred = false
+    var acceptHeld = false
+    var acceptDeferred = false
 
     /// Creates a server; `connectionListener` is added for `'connection'`
     /// (Node's `net.createServer(options, connectionListener)`).
@@ -132,23 +138,45 @@ public final class Server: EventEmitter {
             acceptFailed(r)
             return
         }
-        noteDescriptorUse(client)
-        if let limit = maxConnections, connectionCount >= limit {
+        guard keepsDescriptor(client) else {
+            // Shed: too close to the descriptor limit (see `keepsDescriptor`).
+            client.close()
+            return
+        }
+        if let limit = maxConnections, connectionCount + proxyReaders.count >= limit {
             drop(client)
             return
         }
-        if let filter = options.blockList, let peer = client.peerAddress, filter.blocks(peer.address) {
+        if let proxy = options.proxyProtocol {
+            // The header layer (Proxy/Server+ProxyProtocol.swift) calls `admit` once it is read.
+            readProxyHeader(client, proxy)
+            return
+        }
+        admit(client)
+    }
+
+    /// Turns an accepted handle into a socket and emits `'connection'`. With a PROXY protocol
+    /// `header`, the socket reports the client it names and `rest` (the bytes that followed the
+    /// header) is its first data.
+    func admit(_ client: StreamHandle, header: ProxyHeader? = nil, rest: Buffer? = nil) {
+        if let filter = options.blockList,
+           let peer = header?.source?.address ?? client.peerAddress?.address, filter.blocks(peer) {
             // Refused before it becomes a socket: no 'connection', no 'drop' (as Node).
             client.close()
+            emitCloseIfDrained()
             return
         }
         let socketOptions = SocketOptions(allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark)
         let socket = Socket(acceptedBy: self, handle: client, options: socketOptions)
+        if let source = header?.source, let destination = header?.destination {
+            socket.adoptProxiedAddresses(remote: source.info, local: destination.info)
+        }
         if options.noDelay { socket.setNoDelay(true) }
         if options.keepAlive { socket.setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
         if options.pauseOnConnect { socket.pause() }
         connectionCount += 1
         emit(.connection, socket)
+        if let rest, rest.count > 0, !socket.destroyed { socket.onRead(rest) }
         socket.startReadingIfWanted()
     }
 
@@ -164,20 +192,28 @@ public final class Server: EventEmitter {
         emitError(.errno(status, syscall: "accept"))
     }
 
-    /// libuv sheds connections silently when accept runs out of descriptors (it keeps a spare
-    /// descriptor for that), so the shortage is seen here instead: descriptors are handed out
-    /// lowest first, so an accepted one at the top of the limit means the table is full and the
-    /// next connections will be shed. That is reported once, as `accept EMFILE`; once accepted
-    /// descriptors are well below the limit again, a later shortage is reported anew.
-    private func noteDescriptorUse(_ client: StreamHandle) {
+    /// Whether a connection just accepted may stay, judged by its descriptor. Descriptors are
+    /// handed out lowest first, so one within `descriptorHeadroom` of the limit means the table
+    /// is nearly full: that connection is shed (closed at once) and the shortage reported once,
+    /// as `accept EMFILE`; once accepted descriptors are well below the limit again, a later
+    /// shortage is reported anew. Shedding before the table is full keeps libuv's own `EMFILE`
+    /// path out of reach, which matters with several loops in one process: libuv sheds there by
+    /// closing a spare descriptor and accepting into it, and another loop's thread can take that
+    /// descriptor in between, after which libuv retries the accept without end and its loop
+    /// serves nothing. A few descriptors per loop of headroom leaves that race nothing to win.
+    private func keepsDescriptor(_ client: StreamHandle) -> Bool {
         let fd = Int(cuv_fileno(client.raw))
         let limit = Server.descriptorLimit
-        if fd >= limit - 2 {
+        if fd >= limit - Server.descriptorHeadroom {
             acceptFailed(Int32(UV_EMFILE.rawValue))
-        } else if fd < limit - 16 {
-            descriptorShortageReported = false
+            return false
         }
+        if fd < limit - Server.descriptorHeadroom - 14 { descriptorShortageReported = false }
+        return true
     }
+
+    /// Descriptors kept free below the limit (see `keepsDescriptor`).
+    static let descriptorHeadroom = 8
 
     /// The soft `RLIMIT_NOFILE`, read once when first needed.
     private static let descriptorLimit: Int = {
@@ -202,8 +238,8 @@ public final class Server: EventEmitter {
         emitCloseIfDrained()
     }
 
-    private func emitCloseIfDrained() {
-        guard handle == nil, connectionCount == 0, !closeEmitScheduled, !lookupInFlight else { return }
+    func emitCloseIfDrained() {
+        guard handle == nil, connectionCount == 0, proxyReaders.isEmpty, !closeEmitScheduled, !lookupInFlight else { return }
         closeEmitScheduled = true
         loop.nextTick { [self] in
             closeEmitScheduled = false

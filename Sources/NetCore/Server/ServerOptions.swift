@@ -15,14 +15,19 @@ public struct ServerOptions: Sendable {
     /// Connections from addresses this blocks are closed before any `'connection'`
     /// (Node ≥ 23.4's `blockList`).
     public var blockList: (any AddressFilter)? = nil
+    /// Read a PROXY protocol header (HAProxy's, v1 and/or v2) from every accepted connection
+    /// before `'connection'`, and report the client it names (see `ProxyProtocolOptions`);
+    /// `nil` (the default, and Node's behaviour) reads none. Not in Node.
+    public var proxyProtocol: ProxyProtocolOptions? = nil
 
     /// Creates options; every field has Node's default.
     public init(
         allowHalfOpen: Bool = false, pauseOnConnect: Bool = false, noDelay: Bool = false,
         keepAlive: Bool = false, keepAliveInitialDelay: Int = 0, highWaterMark: Int? = nil,
-        blockList: (any AddressFilter)? = nil
+        blockList: (any AddressFilter)? = nil, proxyProtocol: ProxyProtocolOptions? = nil
     ) {
         self.blockList = blockList
+        self.proxyProtocol = proxyProtocol
         self.allowHalfOpen = allowHalfOpen
         self.pauseOnConnect = pauseOnConnect
         self.noDelay = noDelay

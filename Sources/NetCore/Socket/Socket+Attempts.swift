@@ -64,8 +64,23 @@ extension Socket {
 
     /// A connect attempt to `ip:port` on a TCP handle of its own, not yet the socket's;
     /// `localPort`, when given, is bound on the family's any-address by `ConnectAttempt.bind()`.
+    /// The attempt's handle is the socket's while the attempt runs, as in Node (whose socket
+    /// reinitializes its own handle per attempt): `ref()`/`unref()` reach it.
     package func makeAttempt(ip: String, address: IPAddress, port: Int, localPort: Int?) -> ConnectAttempt {
-        ConnectAttempt(loop: loop, address: ip, ip: address, port: port, localPort: localPort)
+        let attempt = ConnectAttempt(loop: loop, address: ip, ip: address, port: port, localPort: localPort)
+        if !wantRef { attempt.handle?.unref() }
+        attempt.owner = self
+        coldState.attempts.append(attempt)
+        return attempt
+    }
+
+    /// The lookup answered and the attempts start: the idle timer counts from now, as Node
+    /// refreshes it before `internalConnectMultiple`.
+    package func attemptsStarting() { refreshTimeout() }
+
+    /// An attempt ended (won, cancelled): the socket no longer reaches its handle.
+    func forget(_ attempt: ConnectAttempt) {
+        cold?.attempts.removeAll { $0 === attempt }
     }
 
     /// Makes a connected attempt the socket's connection: `'connect'`, `'ready'`, reading, and
@@ -73,6 +88,7 @@ extension Socket {
     package func adoptAttempt(_ attempt: ConnectAttempt) {
         guard let h = attempt.handle else { return }
         attempt.handle = nil
+        forget(attempt)
         connectAbort = nil
         adopt(h)
         finishConnect(h, status: 0) { NetError(code: "ERR_INTERNAL", message: "unreachable") }
@@ -117,6 +133,8 @@ package final class ConnectAttempt {
     /// The local port bound before connecting, if any.
     package let localPort: Int?
     var handle: StreamHandle?
+    /// The socket the attempt is made for, which reaches its handle while it runs.
+    weak var owner: Socket?
     /// A failure creating the handle, reported by the first step that needs it (as Node, whose
     /// socket is created at bind or connect).
     private let setupStatus: Int32
@@ -141,7 +159,7 @@ package final class ConnectAttempt {
     package func bind() -> NetError? {
         guard let lp = localPort else { return nil }
         var r = setupStatus
-        if r == 0, let h = handle { r = h.bind(ip: localAddress, port: lp) }
+        if r == 0, let h = handle { r = Socket.checkBind(h.bind(ip: localAddress, port: lp), port: lp, on: h) }
         return r < 0 ? .withHostPort(r, syscall: "bind", address: localAddress, port: lp) : nil
     }
 
@@ -161,6 +179,14 @@ package final class ConnectAttempt {
         cancelled = true
         handle?.close()
         handle = nil
+        owner?.forget(self)
+    }
+
+    /// Whether the attempt's handle counts for keeping the loop alive (`uv_has_ref`); nil
+    /// without a handle.
+    var handleIsRefed: Bool? {
+        guard let h = handle, h.isOpen, !h.isClosing else { return nil }
+        return uv_has_ref(h.handle) != 0
     }
 
     /// Node's error for this attempt failing with a uv status.

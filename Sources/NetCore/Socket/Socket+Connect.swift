@@ -21,12 +21,14 @@ extension Socket {
     /// Throws `ERR_SOCKET_BAD_PORT` for a bad `port` or `localPort`, `ERR_INVALID_IP_ADDRESS` for
     /// a `localAddress` that is not an IP address, `ERR_INVALID_ARG_VALUE` for a `family` other
     /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout` or an
-    /// `autoSelectFamilyAttemptTimeout` outside 1…2147483647. With `path` set, connects to that
+    /// `autoSelectFamilyAttemptTimeout` outside 1…2147483647, and `ERR_INVALID_ARG_VALUE` for
+    /// `hints` other than `AI_ADDRCONFIG`, `AI_ALL` and `AI_V4MAPPED` when a host name is to be
+    /// looked up by the system resolver (as Node's `dns.lookup`). With `path` set, connects to that
     /// Unix domain socket instead and the TCP fields are ignored.
     @discardableResult
     public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
         if let path = options.path {
-            if let t = options.timeout { try setTimeout(t) }
+            if let t = options.timeout { try setTimeout(checked: t) }
             return try connect(path: path, onConnect: onConnect)
         }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
@@ -40,12 +42,18 @@ extension Socket {
         if let t = options.autoSelectFamilyAttemptTimeout, !(1...Int(Int32.max)).contains(t) {
             throw .outOfRange("options.autoSelectFamilyAttemptTimeout", range: ">= 1 && <= 2147483647", integer: t)
         }
-        if let t = options.timeout { try setTimeout(t) }
+        let host = options.host.isEmpty ? "localhost" : options.host
+        let address = IPAddress(host)
+        // Node's `dns.lookup` checks the hints before it resolves, so a host name looked up by
+        // the system resolver throws for hints beyond ADDRCONFIG, ALL and V4MAPPED.
+        if address == nil, options.lookup == nil, options.hints & ~Socket.validHints != 0 {
+            throw .invalidArgValue("hints", "\(options.hints)")
+        }
+        if let t = options.timeout { try setTimeout(checked: t) }
         guard prepareConnect(onConnect: onConnect) else { return self }
         if options.noDelay { setNoDelay(true) }
         if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
-        let host = options.host.isEmpty ? "localhost" : options.host
-        if let address = IPAddress(host) {
+        if let address {
             // On the next tick, as Node: listeners added after `connect` see 'connectionAttempt'.
             loop.nextTick { [self] in
                 if connectPending { startConnect(ip: host, address: address, port: options.port, options: options) }
@@ -88,13 +96,36 @@ extension Socket {
         }
     }
 
-    /// The common start of every connect; false when the socket is already connecting or
-    /// connected (then nothing happens, as in Node).
+    /// Node's `checkBindError`: libuv reports a busy port only at connect, so a bind that
+    /// seemed to work but left the handle on another port is EADDRINUSE.
+    static func checkBind(_ status: Int32, port: Int, on h: StreamHandle) -> Int32 {
+        guard status == 0, port > 0, h.localName?.port != port else { return status }
+        return Int32(UV_EADDRINUSE.rawValue)
+    }
+
+    /// The lookup hints Node accepts: `AI_ADDRCONFIG`, `AI_ALL` and `AI_V4MAPPED`.
+    static let validHints = Int32(AI_ADDRCONFIG | AI_ALL | AI_V4MAPPED)
+
+    /// The common start of every connect; false when the socket is already connecting (then
+    /// nothing happens) or connected. On a connected socket Node connects its connected handle
+    /// again, which succeeds at once (node 20, whatever the target): `connecting` is true until
+    /// `'connect'` and `'ready'` follow, and the connection stays as it was.
     private func prepareConnect(onConnect: (() -> Void)?) -> Bool {
         loop.assertOnLoopThread()
         if state.isDestroyed { reviveForReconnect() }
+        if let h = handle, state.connectStartedOnOwnHandle() {
+            if let onConnect { once(.connect, onConnect) }
+            h.readStop()
+            loop.nextTick { [self] in
+                guard connecting, !destroyed else { return }
+                state.opened()
+                announceConnected()
+            }
+            return false
+        }
         guard state.connectStarted() else { return false }
         if let onConnect { once(.connect, onConnect) }
+        if refusedByAbortedSignal() { return false }
         refreshTimeout()
         return true
     }
@@ -147,7 +178,7 @@ extension Socket {
         if options.localAddress != nil || options.localPort != nil {
             let la = options.localAddress ?? (family == AF_INET6 ? "::" : "0.0.0.0")
             let lp = options.localPort ?? 0
-            let b = h.bind(ip: la, port: lp)
+            let b = Socket.checkBind(h.bind(ip: la, port: lp), port: lp, on: h)
             if b < 0 {
                 destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
                 return
@@ -177,19 +208,35 @@ extension Socket {
     /// and flush the writes queued meanwhile.
     func finishConnect(_ h: StreamHandle, status: Int32, failure: () -> NetError) {
         guard h === handle, !destroyed else { return }
-        state.opened()
+        // A failed connect is destroyed while still connecting, so the writes queued meanwhile
+        // fail after 'close' as Node's do (`strandedWriteError`), not as writes of an open stream.
         if status < 0 {
             destroy(failure())
             return
         }
-        if let nd = wantNoDelay { _ = h.setNoDelay(nd) }
-        if let (on, delay) = wantKeepAlive { _ = h.setKeepAlive(on, delaySeconds: UInt32(clamping: Swift.max(0, delay / 1000))) }
+        state.opened()
+        // As Node's `afterConnect`: only what is on reaches the new handle.
+        if wantNoDelay == true { _ = h.setNoDelay(true) }
+        if let (on, seconds) = wantKeepAlive, on { _ = h.setKeepAlive(true, delaySeconds: UInt32(clamping: seconds)) }
         refreshTimeout()
+        announceConnected()
+    }
+
+    /// `'connect'` and `'ready'`, then reading, the writes queued meanwhile and a pending end.
+    private func announceConnected() {
         emit(.connect)
         emit(.ready)
         guard !destroyed else { return }
         startReadingIfWanted()
         flushWrites()
         maybeShutdown()
+    }
+}
+
+extension Socket {
+    /// `setTimeout` for a connect option, which throws as Node's does for a negative value.
+    fileprivate func setTimeout(checked ms: Int) throws(NetError) {
+        guard ms >= 0 else { throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)") }
+        setTimeout(ms)
     }
 }

@@ -24,9 +24,13 @@ extension Socket {
     /// `ECONNRESET` (Node's `resetAndDestroy()`). While connecting, the reset waits for the
     /// connection: `'connect'` is still emitted, then the socket is reset (a `destroy()` before
     /// that closes it without a connection). On a socket that never had a connection it fails
-    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Returns the socket.
+    /// with `ERR_SOCKET_CLOSED` as an `'error'`. Throws `ERR_INVALID_HANDLE_TYPE` on a socket
+    /// whose handle is not TCP (a Unix domain socket), leaving it as it was. Returns the socket.
     @discardableResult
-    public func resetAndDestroy() -> Socket {
+    public func resetAndDestroy() throws(NetError) -> Socket {
+        if let h = handle, h.kind != .tcp {
+            throw NetError(code: "ERR_INVALID_HANDLE_TYPE", message: "This handle type cannot be sent", name: "TypeError")
+        }
         if connecting {
             once(.connect) { [unowned self] in tearDown(nil, reset: true) }
         } else if handle == nil {
@@ -41,6 +45,11 @@ extension Socket {
         loop.assertOnLoopThread()
         guard let teardown = state.destroy(error) else { return }
         let wasConnecting = teardown.wasConnecting
+        // Node's `errorBuffer`: waiting end callbacks get the error first, on the next tick.
+        let ends = state.takeEndCallbacksForDestroy()
+        if !ends.callbacks.isEmpty {
+            loop.nextTick { for callback in ends.callbacks { callback(ends.error) } }
+        }
         if let abort = connectAbort {
             connectAbort = nil
             abort()
@@ -90,19 +99,20 @@ extension Socket {
         emitClose(hadError: state.isErrored)
     }
 
-    /// Emits `'close'`. Writes still queued now were made while connecting: as in Node, where
-    /// each such write waits on a `'close'` listener, their callbacks run after `'close'`, all
-    /// with `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`.
+    /// Emits `'close'`. Writes still queued now were made while connecting: as in Node their
+    /// callbacks run after `'close'`, with the errors `StreamState.strandedWriteError(at:)` gives.
     private func emitClose(hadError: Bool) {
         let stranded = state.takeQueuedWrites()
         emit(.close, CloseEvent(hadError: hadError))
-        if !stranded.isEmpty {
-            let error = NetError(
-                code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
-            for chunk in stranded { chunk.callback?(error) }
+        var index = 0
+        for chunk in stranded {
+            guard let callback = chunk.callback else { continue }
+            callback(state.strandedWriteError(at: index))
+            index += 1
         }
         // A 'close' listener may have connected again; otherwise this socket is done.
         if state.isFinal && handle == nil {
+            stopWatchingSignal()
             removeAllListeners()
             state.dropEndCallbacks()
             unlinkAllPipes()

@@ -4,11 +4,15 @@ extension Socket {
     /// progress); 0 disables it (Node's `setTimeout(ms, callback)`). The socket stays open: end or
     /// destroy it yourself. The timer never keeps the loop alive. `callback` is added as a
     /// once-listener for `'timeout'`. While a long write is making progress the timeout waits,
-    /// as in Node. Throws `ERR_OUT_OF_RANGE` for a negative `ms`. Returns the socket.
+    /// as in Node. Returns the socket. It does not throw, so a constant needs no `try`: where
+    /// Node throws `ERR_OUT_OF_RANGE` for a negative `ms`, the call changes nothing and the error
+    /// is logged as a warning through the loop's `logger`.
     @discardableResult
-    public func setTimeout(_ ms: Int, callback: (() -> Void)? = nil) throws(NetError) -> Socket {
+    public func setTimeout(_ ms: Int, callback: (() -> Void)? = nil) -> Socket {
         guard ms >= 0 else {
-            throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)")
+            let error = NetError.outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)")
+            loop.logger.warning("setTimeout ignored: \(error)", metadata: ["code": "\(error.code.rawValue)"])
+            return self
         }
         guard !destroyed else { return self }
         timeoutMs = Swift.max(0, ms)
@@ -19,7 +23,7 @@ extension Socket {
         }
         if let callback { once(.timeout, callback) }
         if timeoutTimer == nil {
-            timeoutTimer = Timer(loop: loop) { [unowned self] in onTimeout() }
+            timeoutTimer = Timeout(loop: loop) { [unowned self] in onTimeout() }
             timeoutTimer?.unref()
         }
         refreshTimeout()

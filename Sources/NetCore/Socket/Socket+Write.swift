@@ -13,7 +13,7 @@ extension Socket {
     /// `ERR_STREAM_DESTROYED` (to the callback only), on a socket that never connected with
     /// `ERR_SOCKET_CLOSED`, and after the peer ended a socket that is not half-open and already
     /// ended with `EPIPE`.
-    @discardableResult
+    @discardableResult @inline(__always)
     public func write(_ data: Buffer, callback: ((NetError?) -> Void)? = nil) -> Bool {
         loop.assertOnLoopThread()
         if !state.acceptsWrites, let refusal = state.writeRefusal {
@@ -35,10 +35,11 @@ extension Socket {
             // Try the string's own UTF-8 bytes first; copy only what the kernel did not take.
             var s = string
             return s.withUTF8 { bytes in
-                writeNow(UnsafeRawBufferPointer(bytes), owned: nil, callback: callback)
+                writeNow(UnsafeRawBufferPointer(bytes), owned: nil, callback: callback, text: string)
             }
         }
-        return enqueue(Buffer(string, encoding: encoding), callback: callback)
+        // A queued string counts as Node counts it: its `length` (UTF-16 code units).
+        return enqueue(Buffer(string, encoding: encoding), callback: callback, length: state.canWriteNow ? nil : string.utf16.count)
     }
 
     /// Writes bytes from an array.
@@ -61,22 +62,37 @@ extension Socket {
 
     /// Ends the writable side after queued writes, optionally writing `data` first; the peer sees
     /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`, before
-    /// the `'finish'` listeners, as in Node; it is dropped if the socket is destroyed first.
-    /// Returns the socket.
+    /// the `'finish'` listeners, as in Node; when Node calls it with an error instead (see
+    /// `end(_:callback:)` taking the error), it runs all the same. Returns the socket.
     @discardableResult
     public func end(_ data: Buffer? = nil, callback: (() -> Void)? = nil) -> Socket {
+        endWriting(data, callback: callback.map { cb in { _ in cb() } })
+    }
+
+    /// `end(data, callback)` with the error Node (≥ 15) passes to the callback: nil on
+    /// `'finish'`; the destroy error (a refused connect's, say) or `ERR_STREAM_DESTROYED` when
+    /// the socket is destroyed first; `ERR_STREAM_ALREADY_FINISHED` when it had finished
+    /// already. Returns the socket.
+    @discardableResult
+    public func end(_ data: Buffer? = nil, callback: @escaping (NetError?) -> Void) -> Socket {
+        endWriting(data, callback: callback)
+    }
+
+    private func endWriting(_ data: Buffer?, callback: ((NetError?) -> Void)?) -> Socket {
         if let data {
             // As Node, the chunk is written first. When that is refused (after `end()` or
             // `destroy()`), the end goes no further: the refusal is reported as for `write`, and
-            // the callback runs on the next tick.
+            // the callback gets it on the next tick.
             if !state.acceptsWrites, let refusal = state.writeRefusal {
                 fail(write: nil, with: refusal)
-                if let callback { loop.nextTick(callback) }
+                if let callback { loop.nextTick { callback(refusal) } }
                 return self
             }
             _ = enqueue(data, callback: nil)
         }
-        if let callback, state.addEndCallback(callback) { loop.nextTick(callback) }
+        if let callback, case .callNextTick(let error) = state.addEndCallback(callback) {
+            loop.nextTick { callback(error) }
+        }
         switch state.end() {
         case .nothing: break
         case .finishNextTick: loop.nextTick { [self] in finishWritable() }
@@ -93,6 +109,13 @@ extension Socket {
         end(Buffer(string, encoding: encoding), callback: callback)
     }
 
+    /// Ends with a string in an encoding; `callback` gets the error Node passes (see
+    /// `end(_:callback:)`).
+    @discardableResult
+    public func end(_ string: String, encoding: BufferEncoding = .utf8, callback: @escaping (NetError?) -> Void) -> Socket {
+        end(Buffer(string, encoding: encoding), callback: callback)
+    }
+
     // MARK: Internals
 
     /// Reports a refused write as Node does: the callback on the next tick, and for anything but
@@ -102,20 +125,32 @@ extension Socket {
         if error.code != .ERR_STREAM_DESTROYED { destroy(error) }
     }
 
-    private func enqueue(_ data: Buffer, callback: ((NetError?) -> Void)?) -> Bool {
+    /// Writes or queues `data`; `length` is what a queued string counts for in `writableLength`
+    /// (nil for bytes, which count their size).
+    private func enqueue(_ data: Buffer, callback: ((NetError?) -> Void)?, length: Int? = nil) -> Bool {
         if state.canWriteNow {
             return data.withUnsafeBytes { writeNow($0, owned: data, callback: callback) }
         }
         state.accepted(data.count)
-        let ok = queueChunk(data, callback: callback, size: data.count)
+        let ok = queueChunk(data, callback: callback, size: length ?? data.count)
         if timeoutMs > 0 { refreshTimeout() }
         flushWrites()
         return ok
     }
 
-    /// The fast path: nothing queued, so hand the bytes to the kernel right away.
-    private func writeNow(_ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?) -> Bool {
-        guard let h = handle else { return false }
+    /// The fast path: nothing queued, so hand the bytes to the kernel right away. `text` is the
+    /// string the bytes encode, if they came from one: a tail the kernel did not take then counts
+    /// for the string's UTF-16 length, as in Node (counted only in that case).
+    private func writeNow(
+        _ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?, text: String? = nil
+    ) -> Bool {
+        guard let h = handle else {
+            // Node's `_writeGeneric` without a handle: the write fails with ERR_SOCKET_CLOSED.
+            let error = NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
+            if let callback { loop.nextTick { callback(error) } }
+            destroy(error)
+            return false
+        }
         state.accepted(bytes.count)
         if timeoutMs > 0 { refreshTimeout() }
         let n = h.tryWrite(bytes)
@@ -132,7 +167,8 @@ extension Socket {
             return ok
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
-        let ok = queueChunk(rest, callback: callback, size: bytes.count, alreadyFull: bytes.count >= state.writableHighWaterMark)
+        let size = text?.utf16.count ?? bytes.count
+        let ok = queueChunk(rest, callback: callback, size: size, alreadyFull: size >= state.writableHighWaterMark)
         flushWrites()
         return ok
     }
@@ -242,7 +278,7 @@ extension Socket {
     /// Emits `'finish'`; if the readable side has ended too, the socket destroys itself.
     func finishWritable() {
         guard let callbacks = state.finish() else { return }
-        for callback in callbacks { callback() }
+        for callback in callbacks { callback(nil) }
         emit(.finish)
         if state.destroyAfterFinish(hasHandle: handle != nil) { destroy() }
     }

@@ -11,12 +11,15 @@ import DequeModule
 public final class Socket: EventEmitter {
     /// The loop this socket runs on.
     public let loop: EventLoop
-    /// The socket's listeners.
-    public let listeners = ListenerTable()
+    /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
+    public let listenerTable = ListenerTable()
+    // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
+    // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
+    // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
 
     @exclusivity(unchecked) var handle: StreamHandle?
     /// The server that accepted this socket, if any (Node's `socket.server`).
-    @exclusivity(unchecked) public internal(set) var server: Server?
+    public internal(set) var server: Server?
 
     /// The stream's state: every rule of Node's Readable and Writable lives there
     /// (`Stream/StreamState.swift`); this class performs what it answers.
@@ -30,11 +33,11 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
 
     // Addresses, cached while connected so they stay readable in `'close'`.
-    @exclusivity(unchecked) var cachedPeer: AddressInfo?
+    var cachedPeer: AddressInfo?
 
     // Options remembered until there is a handle.
-    @exclusivity(unchecked) var wantNoDelay: Bool?
-    @exclusivity(unchecked) var wantRef = true
+    var wantNoDelay: Bool?
+    var wantRef = true
 
     // Timeout.
     @exclusivity(unchecked) var timeoutMs = 0
@@ -47,7 +50,8 @@ public final class Socket: EventEmitter {
         state = StreamState(highWaterMark: options.highWaterMark ?? 64 * 1024, allowHalfOpen: options.allowHalfOpen)
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
-        listeners.observer = self
+        listenerTable.observer = self
+        if let signal = options.signal { watch(signal) }
     }
 
     /// A socket for a connection a server accepted.
@@ -81,7 +85,7 @@ public final class Socket: EventEmitter {
     /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
     public var allowHalfOpen: Bool {
         get { state.allowHalfOpen }
-        set { state.allowHalfOpen = newValue }
+        set { state.setAllowHalfOpen(newValue) }
     }
     /// Whether `'end'` has been emitted (Node's `readableEnded`).
     public var readableEnded: Bool { state.readableEnded }
@@ -120,11 +124,14 @@ public final class Socket: EventEmitter {
         }
     }
 
-    /// Bytes waiting to be written (Node's `writableLength`).
+    /// What waits to be written (Node's `writableLength`): bytes, and for a queued string its
+    /// `length` as Node counts it (UTF-16 code units) until it is written.
     public var writableLength: Int { state.writableLength }
 
-    /// Node's deprecated `bufferSize`: the same as `writableLength`.
-    public var bufferSize: Int { state.writableLength }
+    /// Node's deprecated `bufferSize`: the same as `writableLength` while the socket has a
+    /// handle (a connect in progress counts, as Node's handle exists from `connect()` on), `nil`
+    /// (Node's `undefined`) before connecting and after it closed.
+    public var bufferSize: Int? { handle == nil && !connecting ? nil : state.writableLength }
 
     /// Whether a `'drain'` is awaited because `write` returned false (Node's `writableNeedDrain`).
     public var writableNeedDrain: Bool { state.needDrain }
@@ -161,7 +168,13 @@ public final class Socket: EventEmitter {
 
     var local: AddressInfo? {
         guard !destroyed, !connecting else { return nil }
-        return handle?.localName
+        return cold?.proxiedLocal ?? handle?.localName
+    }
+
+    /// Reports the ends a PROXY protocol header named instead of the connection's own.
+    func adoptProxiedAddresses(remote: AddressInfo, local: AddressInfo) {
+        cachedPeer = remote
+        coldState.proxiedLocal = local
     }
 
     func cachePeer() {
@@ -191,10 +204,16 @@ extension Socket: ListenerObserver {
 /// that an idle connection stays small.
 final class SocketCold {
     @exclusivity(unchecked) var onread: OnReadState?
-    @exclusivity(unchecked) var attemptedAddresses: [String]?
-    @exclusivity(unchecked) var connectAbort: (() -> Void)?
-    @exclusivity(unchecked) var wantKeepAlive: (Bool, Int)?
-    @exclusivity(unchecked) var timeoutTimer: Timer?
+    var attemptedAddresses: [String]?
+    var connectAbort: (() -> Void)?
+    var wantKeepAlive: (Bool, Int)?
+    var timeoutTimer: Timeout?
+    /// The `signal` option, and the id of the socket's listener on it while it waits.
+    var signal: AbortSignal?
+    var signalListener: Int?
+    /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
+    var attempts: [ConnectAttempt] = []
+    var proxiedLocal: AddressInfo?
 }
 
 extension Socket {
@@ -222,7 +241,7 @@ extension Socket {
         get { cold?.wantKeepAlive }
         set { if newValue != nil || cold != nil { coldState.wantKeepAlive = newValue } }
     }
-    var timeoutTimer: Timer? {
+    var timeoutTimer: Timeout? {
         get { cold?.timeoutTimer }
         set { if newValue != nil || cold != nil { coldState.timeoutTimer = newValue } }
     }

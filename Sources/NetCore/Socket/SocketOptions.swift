@@ -7,11 +7,17 @@ public struct SocketOptions {
     public var highWaterMark: Int? = nil
     /// Reads go into your memory and to `onread.callback` instead of `'data'` events.
     public var onread: OnRead? = nil
+    /// Destroys the socket with an `AbortError` (`ABORT_ERR`) when it fires, whether connecting
+    /// or connected (Node's `signal`). With a signal that has already fired, a `connect` opens
+    /// nothing and fails at once; a socket never connected is destroyed on the next tick. The
+    /// socket's listener on the signal is removed when it closes.
+    public var signal: AbortSignal? = nil
     /// Creates the default options.
-    public init(allowHalfOpen: Bool = false, highWaterMark: Int? = nil, onread: OnRead? = nil) {
+    public init(allowHalfOpen: Bool = false, highWaterMark: Int? = nil, onread: OnRead? = nil, signal: AbortSignal? = nil) {
         self.allowHalfOpen = allowHalfOpen
         self.highWaterMark = highWaterMark
         self.onread = onread
+        self.signal = signal
     }
 }
 
@@ -56,6 +62,10 @@ public struct SocketConnectOptions {
     public var lookup: LookupFunction? = nil
     /// Refuses to connect to addresses it blocks (`ERR_IP_BLOCKED`; Node ≥ 23.4).
     public var blockList: (any AddressFilter)? = nil
+    /// See `SocketOptions.signal`. As in Node it is an option of the socket, taken when
+    /// `Net.createConnection`/`Net.connect` create one; `socket.connect(_:)` on an existing
+    /// socket ignores it.
+    public var signal: AbortSignal? = nil
 
     /// Options to connect to `host:port`.
     public init(port: Int, host: String = "localhost") {
@@ -71,7 +81,7 @@ public struct SocketConnectOptions {
 
     /// The socket options within these connect options.
     public var socketOptions: SocketOptions {
-         SocketOptions(allowHalfOpen: allowHalfOpen, highWaterMark: highWaterMark, onread: onread)
+         SocketOptions(allowHalfOpen: allowHalfOpen, highWaterMark: highWaterMark, onread: onread, signal: signal)
     }
 }
 

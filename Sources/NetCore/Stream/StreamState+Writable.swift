@@ -98,6 +98,16 @@ extension StreamState {
         writableLength -= bytes
     }
 
+    /// The error of the `index`th write (from 0) still queued when a stream that never connected
+    /// closes, as Node gives them after `'close'`: the first write, parked for the connection,
+    /// gets `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`; the ones Writable buffered behind it get the
+    /// error the stream was destroyed with (a refused connect's error), or the same when there
+    /// was none.
+    func strandedWriteError(at index: Int) -> NetError {
+        if index > 0, let error = destroyError { return error }
+        return NetError(code: .ERR_SOCKET_CLOSED_BEFORE_CONNECTION, message: "Socket closed before the connection was established")
+    }
+
     /// Takes every queued write (to fail them): the queue and its bytes are gone.
     mutating func takeQueuedWrites() -> Deque<WriteChunk> {
         let chunks = writeQueue
@@ -124,12 +134,36 @@ extension StreamState {
         return corked == 0
     }
 
-    /// Adds an `end()` callback: true when `'finish'` already happened (the driver then calls it
-    /// on the next tick), false when it waits for `'finish'`.
-    mutating func addEndCallback(_ callback: @escaping () -> Void) -> Bool {
-        if writableEnd == .finished { return true }
+    /// What becomes of an `end()` callback.
+    enum EndCallbackRoute {
+        /// It waits for `'finish'` (or for the stream's destruction, which calls it with the error).
+        case wait
+        /// The driver calls it on the next tick with this error (Node ≥ 15).
+        case callNextTick(NetError)
+    }
+
+    /// Adds an `end()` callback, as Node's Writable `end(cb)` decides (before the end itself):
+    /// after `'finish'` it gets `ERR_STREAM_ALREADY_FINISHED`; on a destroyed stream that errored
+    /// or was already ending, `ERR_STREAM_DESTROYED`; otherwise it waits (on a stream destroyed
+    /// without an error and not ending, for ever, as in Node).
+    mutating func addEndCallback(_ callback: @escaping (NetError?) -> Void) -> EndCallbackRoute {
+        if writableEnd == .finished {
+            return .callNextTick(NetError(code: "ERR_STREAM_ALREADY_FINISHED", message: "Cannot call end after a stream was finished"))
+        }
+        if isDestroyed && (isErrored || writableEnd != .open) {
+            return .callNextTick(NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call end after a stream was destroyed"))
+        }
         endCallbacks.append(callback)
-        return false
+        return .wait
+    }
+
+    /// The stream was destroyed: the waiting end callbacks, to call on the next tick with the
+    /// destroy error, or `ERR_STREAM_DESTROYED` (Node's `errorBuffer`).
+    mutating func takeEndCallbacksForDestroy() -> (callbacks: [(NetError?) -> Void], error: NetError) {
+        let callbacks = endCallbacks
+        endCallbacks = []
+        let error = destroyError ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call end after a stream was destroyed")
+        return (callbacks, error)
     }
 
     /// What `end()` asks of the driver.
@@ -175,7 +209,7 @@ extension StreamState {
 
     /// `'finish'` is due: the end callbacks to run before its listeners, or nil when it is not
     /// (already finished, or destroyed).
-    mutating func finish() -> [() -> Void]? {
+    mutating func finish() -> [(NetError?) -> Void]? {
         guard writableEnd != .finished, !isDestroyed else { return nil }
         writableEnd = .finished
         let callbacks = endCallbacks

@@ -119,8 +119,9 @@ struct StreamState {
     var needDrain = false
     /// Bytes accepted for writing so far (Node's `bytesWritten`).
     var bytesWritten = 0
-    /// `end()` callbacks, run just before the `'finish'` listeners.
-    var endCallbacks: [() -> Void] = []
+    /// `end()` callbacks, run just before the `'finish'` listeners (with nil), or with the error
+    /// when the stream is destroyed first.
+    var endCallbacks: [(NetError?) -> Void] = []
     /// libuv's write queue size when the idle timer last fired during a write.
     var timeoutQueueSize = 0
     /// The error `destroy` was given, out of line: the state stays small, and the hot path never
@@ -189,6 +190,9 @@ struct StreamState {
     mutating func opened() {
         if !isDestroyed { connection = .open }
     }
+
+    /// The `allowHalfOpen` option changed (it may, until the peer ends).
+    mutating func setAllowHalfOpen(_ on: Bool) { allowHalfOpen = on }
 
     /// A connect starts on the handle the stream already has (a Unix socket adopted with
     /// `Socket(fd:)` that has no peer yet). False unless the stream is open.

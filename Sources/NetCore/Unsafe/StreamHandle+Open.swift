@@ -81,8 +81,9 @@ extension Socket {
 extension Server {
     /// Starts listening on a descriptor that is already bound (Node's `server.listen({ fd })`):
     /// a TCP or Unix stream socket. Anything else is reported as an `'error'`
-    /// (`listen EINVAL: invalid argument`) on the next tick; a negative descriptor throws
-    /// `ERR_OUT_OF_RANGE`. Returns the server.
+    /// (`listen EINVAL: invalid argument`) on the next tick; a negative descriptor is no
+    /// descriptor, as in Node: `ERR_INVALID_ARG_VALUE` (`must have the property "port" or "path"`).
+    /// Returns the server.
     @discardableResult
     public func listen(fd: Int32, backlog: Int = 511, onListening: (() -> Void)? = nil) throws(NetError) -> Server {
         guard handle == nil else {
@@ -90,7 +91,7 @@ extension Server {
                 code: .ERR_SERVER_ALREADY_LISTEN,
                 message: "Listen method has been called more than once without closing.")
         }
-        guard fd >= 0 else { throw .outOfRange("fd", range: ">= 0 && <= 2147483647", received: "\(fd)") }
+        guard fd >= 0 else { throw .invalidArgValue("options", "{ fd: \(fd) }", reason: "must have the property \"port\" or \"path\"") }
         if let onListening { once(.listening, onListening) }
         listenID += 1
         let (h, r) = StreamHandle.open(loop: loop, fd: fd)

@@ -1,6 +1,6 @@
 internal import CUV
 
-/// The `uv_timer_t` behind a `Timer`.
+/// The `uv_timer_t` behind a `Timeout`.
 ///
 /// Safety: the handle's memory is `Handle.raw`, owned by this object and freed only after
 /// libuv's close callback; the C callback reaches the owner through the handle's `data`, which

@@ -1,10 +1,11 @@
-/// A libuv timer: Node's `setTimeout`/`setInterval` object, with `ref()`, `unref()`,
-/// `refresh()` and `close()`.
+/// A libuv timer: Node's `Timeout` (what `setTimeout`/`setInterval` return), with `ref()`,
+/// `unref()`, `hasRef()`, `refresh()` and `close()`. Named as Node names it, so it never clashes
+/// with Foundation's `Timer` in a file that imports both.
 ///
 /// A timer keeps the loop alive while it is pending and ref'ed. The callback runs on the loop's
 /// thread; a one-shot timer stops itself before calling it. A timer can be started again after
 /// it fired or was stopped; `close()` releases it for good.
-public final class Timer {
+public final class Timeout {
     private let handle: TimerHandle
     /// The delay in milliseconds.
     public private(set) var timeout: UInt64
@@ -33,7 +34,7 @@ public final class Timer {
 
     /// Restarts the countdown from now with the same delay (Node's `timeout.refresh()`).
     @discardableResult
-    public func refresh() -> Timer {
+    public func refresh() -> Timeout {
         handle.start(timeout: timeout, interval: interval)
         return self
     }
@@ -43,11 +44,11 @@ public final class Timer {
 
     /// Makes the pending timer keep the loop alive (the default).
     @discardableResult
-    public func ref() -> Timer { wantsRef = true; handle.ref(); return self }
+    public func ref() -> Timeout { wantsRef = true; handle.ref(); return self }
 
     /// Lets the loop end while the timer is pending.
     @discardableResult
-    public func unref() -> Timer { wantsRef = false; handle.unref(); return self }
+    public func unref() -> Timeout { wantsRef = false; handle.unref(); return self }
 
     /// Whether the timer keeps the loop alive.
     public func hasRef() -> Bool { wantsRef }
@@ -62,9 +63,9 @@ extension EventLoop {
     /// Runs `callback` once after `ms` milliseconds (Node's `setTimeout`). Keep the returned
     /// timer to cancel it with `close()`.
     @discardableResult
-    public func setTimeout(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timer {
-        var timer: Timer?
-        let t = Timer(loop: self) {
+    public func setTimeout(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timeout {
+        var timer: Timeout?
+        let t = Timeout(loop: self) {
             callback()
             timer?.close()
             timer = nil
@@ -77,9 +78,9 @@ extension EventLoop {
     /// Runs `callback` every `ms` milliseconds until the returned timer is closed
     /// (Node's `setInterval`). The interval keeps running even if the timer is not kept.
     @discardableResult
-    public func setInterval(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timer {
-        var timer: Timer?
-        let t = Timer(loop: self) {
+    public func setInterval(_ ms: UInt64, _ callback: @escaping () -> Void) -> Timeout {
+        var timer: Timeout?
+        let t = Timeout(loop: self) {
             // The closure holds its timer until `close()` drops the closure, as `setTimeout` does.
             withExtendedLifetime(timer) { callback() }
         }
