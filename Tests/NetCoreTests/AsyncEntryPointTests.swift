@@ -67,25 +67,4 @@ import Net
             }.value
         }
     }
-
-    @Test func fromTheMainActor() async throws {
-        await withAsyncLoop { loop in
-            try await MainActorClient.run(loop)
-        }
-    }
-}
-
-/// Code isolated to the main actor, which the loop never blocks (it runs on its own thread).
-@MainActor enum MainActorClient {
-    static func run(_ loop: EventLoop) async throws {
-        let (server, port) = try await localServer(loop)
-        let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-        var it = server.connections.makeAsyncIterator()
-        let peer = try await it.next()
-        try await client.write("main")
-        #expect(try await readBytes(peer!, count: 4) == Array("main".utf8))
-        await client.destroy()
-        await peer?.destroy()
-        await server.close()
-    }
 }
