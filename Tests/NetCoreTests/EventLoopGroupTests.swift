@@ -128,7 +128,8 @@ final class Shared<T>: @unchecked Sendable {
         let started = Date()
         await group.shutdown(gracePeriod: 300)
         let took = Date().timeIntervalSince(started)
-        #expect(took >= 0.25 && took < 10, "shutdown took \(took) s with a 300 ms grace period")
+        // The upper bound is loose: the rest of the suite runs in parallel on 2 CPUs.
+        #expect(took >= 0.25 && took < 60, "shutdown took \(took) s with a 300 ms grace period")
         #expect(client.readToEnd().isEmpty, "the idle connection was closed")
     }
 
