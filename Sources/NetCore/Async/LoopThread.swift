@@ -46,14 +46,7 @@ final class LoopThread: @unchecked Sendable {
     func start(_ loop: EventLoop) {
         guard active.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
         enabled.store(true, ordering: .sequentiallyConsistent)
-        var t = pthread_t()
-        let context = Unmanaged.passRetained(loop).toOpaque()
-        pthread_create(&t, nil, { context in
-            let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
-            loop.ownThread.body(loop)
-            return nil
-        }, context)
-        pthread_detach(t)
+        pthread_detach(startPthread { loop.ownThread.body(loop) })
     }
 
     /// The thread's life: run the loop, and again while work arrived as it was finishing.

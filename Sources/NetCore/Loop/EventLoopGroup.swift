@@ -181,15 +181,10 @@ public final class EventLoopGroup: Sendable {
 
     /// Runs `loop` on a new thread until the group shuts down.
     private static func startThread(for loop: EventLoop) -> UInt {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(loop).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
+        UInt(startPthread {
             loop.enterRun()
             loop.remote.setRef(true)
             loop.run()
-            return nil
-        }, context)
-        return UInt(thread)
+        })
     }
 }
