@@ -64,16 +64,9 @@ import Net
     @Test func aPendingConnectEndsOnCancel() async throws {
         // A listener with a full accept queue (backlog 0, one connection waiting) drops the next
         // SYN, so the next connect stays pending.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = boundLoopbackSocket()
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         listen(fd, 0)
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         await withAsyncLoop { loop in
             let first = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
             let connecting = Task { try await Net.connect(host: "127.0.0.1", port: port, loop: loop) }

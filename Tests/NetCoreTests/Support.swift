@@ -50,17 +50,24 @@ func listenLocal(
     return server
 }
 
-/// A port on 127.0.0.1 with nothing listening: bound and released by the OS just now.
-func closedPort() -> Int {
+/// A plain TCP socket bound to 127.0.0.1 on a port the OS picked (not listening yet); the caller
+/// closes `fd`.
+func boundLoopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+}
+
+/// A port on 127.0.0.1 with nothing listening: bound and released by the OS just now.
+func closedPort() -> Int {
+    let (fd, port) = boundLoopbackSocket()
+    close(fd)
+    return port
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.

@@ -61,22 +61,12 @@ package protocol ConnectStrategyProvider {
 /// a program of NetCore alone finds nothing and keeps the first-address connect. The answer is
 /// computed once (a `static let`, initialized thread-safely by the runtime).
 package final class ConnectDefaults: @unchecked Sendable {
-    // @unchecked Sendable: `_strategy` is only read and written while holding `mutex`. The mutex
-    // lives in its own allocation, so its address never moves while threads use it.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    // @unchecked Sendable: `_strategy` is only read and written while holding `mutex` (a
+    // `PthreadMutex`, at a fixed address).
+    private let mutex = PthreadMutex()
     private var _strategy: (any ConnectStrategy)?
 
-    private init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
+    private init() {}
 
     /// The one instance.
     package static let shared = ConnectDefaults()
@@ -92,17 +82,12 @@ package final class ConnectDefaults: @unchecked Sendable {
     /// The strategy every connect consults: the installed one, else the one the `Net` module
     /// supplies when it is linked, else none.
     package var strategy: (any ConnectStrategy)? {
-        pthread_mutex_lock(mutex)
-        let installed = _strategy
-        pthread_mutex_unlock(mutex)
-        return installed ?? Self.linked
+        mutex.withLock { _strategy } ?? Self.linked
     }
 
     /// Installs `strategy` for every later connect, in place of the linked default.
     package func install(_ strategy: any ConnectStrategy) {
-        pthread_mutex_lock(mutex)
-        _strategy = strategy
-        pthread_mutex_unlock(mutex)
+        mutex.withLock { _strategy = strategy }
     }
 }
 
