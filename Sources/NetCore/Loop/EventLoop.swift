@@ -72,7 +72,7 @@ public final class EventLoop: @unchecked Sendable {
         uv = .allocate(capacity: 1)
         uv_loop_init(uv)
         remote = RemoteQueue()
-        uv_loop_set_data(uv, Unmanaged.passUnretained(self).toOpaque())
+        attachToUVLoop()
         remote.attach(to: self)
         onUnhandledError = { [unowned self] error, source in handleUnhandledErrorByDefault(error, source: source) }
     }
@@ -180,19 +180,6 @@ public final class EventLoop: @unchecked Sendable {
         readSlab.deallocate()
     }
 
-    /// Closes every open handle through its owner, so each owner sees its close callback and is
-    /// released. Safe inside a callback; the handles finish closing on the next iteration.
-    public func closeAllHandles() {
-        uv_walk(uv, { handle, _ in
-            guard let handle, uv_is_closing(handle) == 0, let data = uv_handle_get_data(handle) else { return }
-            let owner = Unmanaged<Handle>.fromOpaque(data).takeUnretainedValue()
-            // The inbox stays: other threads may still post to it; it never keeps the loop alive
-            // once nothing else does.
-            if owner is AsyncHandle || owner is LoopHandle { return }
-            owner.close()
-        }, nil)
-    }
-
     /// Reports an unhandled `'error'` through ``onUnhandledError``.
     func reportUnhandled(_ error: NetError, source: String) {
         onUnhandledError(error, source)
@@ -219,11 +206,6 @@ public final class EventLoop: @unchecked Sendable {
     /// socket, so neither is fatal.
     public static func isFatal(_ error: NetError, source: String) -> Bool {
         source == "Server" && error.syscall != "accept"
-    }
-
-    /// The Swift loop that owns a libuv loop.
-    static func from(_ uv: UnsafeMutablePointer<uv_loop_t>) -> EventLoop {
-        Unmanaged<EventLoop>.fromOpaque(uv_loop_get_data(uv)!).takeUnretainedValue()
     }
 }
 
