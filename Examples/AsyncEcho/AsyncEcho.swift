@@ -35,7 +35,7 @@ struct AsyncEcho {
     static func serve(host: String?, port: Int, loop: EventLoop) async throws {
         try await loop.spawn {
             let server = try await Net.listen(host: host, port: port, loop: loop)
-            if case .inet(let a)? = await server.address() {
+            if case .inet(let a)? = try await server.address() {
                 say("listening \(a.family == "IPv6" ? "[\(a.address)]" : a.address):\(a.port)\n", fd: 1)
             }
             try await withThrowingDiscardingTaskGroup { group in

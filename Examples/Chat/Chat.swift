@@ -45,7 +45,7 @@ struct Chat {
             }
         }
         try server.listen(port: port, host: "127.0.0.1") {
-            print("chat server listening on port \(server.address()?.port ?? port)")
+            print("chat server listening on port \((try? server.address())?.port ?? port)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         EventLoop.default.run()

@@ -27,7 +27,7 @@ struct EchoFaces {
             socket.pipe(socket)
         }
         try server.listen(port: port, host: "127.0.0.1") {
-            print("echo (callbacks) listening on port \(server.address()?.port ?? port)")
+            print("echo (callbacks) listening on port \((try? server.address())?.port ?? port)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         EventLoop.default.run()
@@ -49,7 +49,7 @@ struct EchoFaces {
             }
         }
         try server.listen(port: port, host: "127.0.0.1") {
-            print("echo (async) listening on port \(server.address()?.port ?? port)")
+            print("echo (async) listening on port \((try? server.address())?.port ?? port)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         loop.run()

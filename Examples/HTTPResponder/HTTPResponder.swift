@@ -44,7 +44,7 @@ struct HTTPResponder {
             socket.on(.error) { _ in }  // a client that resets is no news
         }
         try server.listen(port: port, host: "127.0.0.1") {
-            print("http responder listening on port \(server.address()?.port ?? port)")
+            print("http responder listening on port \((try? server.address())?.port ?? port)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         EventLoop.default.run()

@@ -24,7 +24,7 @@ extension NetEcho {
                 FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
                 Glibc.exit(1)
             }
-            switch await server.address() {
+            switch try? await server.address() {
             case .inet(let a)?:
                 FileHandleOutput.write("listening \(a.family == "IPv6" ? "[\(a.address)]" : a.address):\(a.port)\n", fd: 1)
             case .path(let p)?:

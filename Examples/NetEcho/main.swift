@@ -54,7 +54,7 @@ struct NetEcho: ParsableCommand {
         let server = Net.createServer(setup.options, connectionListener: setup.serve)
         setup.watch(server, exitOnListenError: true)
         let announce = {
-            switch server.address() {
+            switch try? server.address() {
             case .inet(let a)?:
                 let shown = a.family == "IPv6" ? "[\(a.address)]" : a.address
                 FileHandleOutput.write("listening \(shown):\(a.port)\n", fd: 1)

@@ -34,7 +34,7 @@ struct Proxy {
             }
         }
         try server.listen(port: listenPort, host: "127.0.0.1") {
-            print("proxy listening on port \(server.address()?.port ?? listenPort) for \(targetHost):\(targetPort)")
+            print("proxy listening on port \((try? server.address())?.port ?? listenPort) for \(targetHost):\(targetPort)")
             fflush(nil)  // out at once, also when our output is a pipe
         }
         EventLoop.default.run()

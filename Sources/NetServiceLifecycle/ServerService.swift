@@ -92,7 +92,7 @@ public final class ServerService: Service, Sendable {
                 do throws(NetError) {
                     try server.listen(ListenOptions(port: port, host: host, reusePort: true)) {
                         started = true
-                        continuation.resume(returning: (LoopBound(server, loop: loop), server.address()?.port ?? port))
+                        continuation.resume(returning: (LoopBound(server, loop: loop), (try? server.address())?.port ?? port))
                     }
                 } catch {
                     started = true

@@ -202,7 +202,7 @@ import Net
             server.maxConnections = Int.max
             do throws(NetError) {
                 try server.listen(port: 0, host: "127.0.0.1", backlog: Int.max) {
-                    var o = SocketConnectOptions(port: server.address()?.port ?? 0, host: "127.0.0.1")
+                    var o = SocketConnectOptions(port: (try? server.address())?.port ?? 0, host: "127.0.0.1")
                     o.keepAlive = true
                     o.keepAliveInitialDelay = Int.max
                     o.highWaterMark = Int.max

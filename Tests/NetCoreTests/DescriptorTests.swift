@@ -16,7 +16,7 @@ import Net
             let server = Server(loop: loop) { $0.end("hi from fd") }
             server.on(.error) { Issue.record("listen: \($0)") }
             let listening = {
-                address = server.address()
+                address = try? server.address()
                 let c = dial(port, loop: loop)
                 c.on(.data) { reply += $0.toString() }
                 c.on(.close) { _ in server.close() }
@@ -46,7 +46,7 @@ import Net
                 let server = Server(loop: loop) { $0.end("hi from a pipe fd") }
                 server.on(.error) { Issue.record("listen: \($0)") }
                 let listening = {
-                    address = server.address()
+                    address = try? server.address()
                     let c = Socket(loop: loop)
                     c.on(.data) { reply += $0.toString() }
                     c.on(.error) { Issue.record("connect: \($0)") }
@@ -329,6 +329,44 @@ import Net
         }
         #expect(connected)
         #expect(peerName == serverName)
+    }
+
+    // node: test/parallel/test-socket-address.js — when getsockname fails, server.address()
+    // throws (`address CODE`, syscall `address`) instead of answering nothing. Node's test mocks
+    // the handle; here the listening descriptor is really replaced under the server (dup2 of
+    // /dev/null onto it), so the system call itself fails with ENOTSOCK, as Node reports it.
+    @Test func failingGetsocknameIsThrownByServerAddress() throws {
+        let (fd, port) = try #require(boundTCPSocket())
+        var before: ServerAddress?
+        var thrown: NetError?
+        var after: ServerAddress?? = .some(nil)
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            server.on(.error) { Issue.record("listen: \($0)") }
+            try server.listen(fd: fd) {
+                before = try? server.address()
+                let devNull = open("/dev/null", O_RDONLY)
+                guard devNull >= 0, dup2(devNull, fd) == fd else {
+                    Issue.record("could not replace the listening descriptor")
+                    server.close()
+                    return
+                }
+                close(devNull)
+                do throws(NetError) {
+                    after = try server.address()
+                } catch {
+                    thrown = error
+                }
+                server.close()
+            }
+        }
+        #expect(before?.port == port, "address() answers while getsockname works")
+        #expect(after == .some(nil), "no address is returned when getsockname fails")
+        let error = try #require(thrown, "address() must throw when getsockname fails")
+        #expect(error.code.rawValue == "ENOTSOCK")
+        #expect(error.message == "address ENOTSOCK")
+        #expect(error.syscall == "address")
+        #expect(error.errno == -88)
     }
 }
 

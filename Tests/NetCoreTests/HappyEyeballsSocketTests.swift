@@ -336,7 +336,7 @@ import Net
 @discardableResult
 func listenLocal(_ server: Server, host: String, port: Int, _ ready: @escaping (Int) -> Void) -> Server {
     do {
-        try server.listen(port: port, host: host) { ready(server.address()?.port ?? 0) }
+        try server.listen(port: port, host: host) { ready((try? server.address())?.port ?? 0) }
     } catch {
         Issue.record("listen threw \(error)")
     }

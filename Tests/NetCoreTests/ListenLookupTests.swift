@@ -19,7 +19,7 @@ import Net
             options.lookup = lookup
             do {
                 try server.listen(options) {
-                    if case .inet(let info)? = server.address() { result = (info.address, info.family, nil) }
+                    if case .inet(let info)? = try? server.address() { result = (info.address, info.family, nil) }
                     server.close()
                 }
             } catch {

@@ -59,11 +59,11 @@ import Net
             let b = Server(loop: loop)
             do {
                 try a.listen(port: 0, backlog: 128) {
-                    ports.append(a.address()?.port ?? 0)
+                    ports.append((try? a.address())?.port ?? 0)
                     a.close()
                 }
                 try b.listen(port: 0, host: "127.0.0.1", backlog: 128) {
-                    ports.append(b.address()?.port ?? 0)
+                    ports.append((try? b.address())?.port ?? 0)
                     b.close()
                 }
             } catch {
@@ -157,7 +157,7 @@ import Net
         withLoop { loop in
             let server = Server(loop: loop) { $0.end() }
             listenLocal(server) { _ in
-                guard case .inet(let info)? = server.address() else {
+                guard case .inet(let info)? = try? server.address() else {
                     Issue.record("no address")
                     return
                 }
@@ -333,7 +333,7 @@ import Net
             }
             do {
                 try server.listen(port: 0, host: "::1") {
-                    var options = SocketConnectOptions(port: server.address()?.port ?? 0, host: "dummy")
+                    var options = SocketConnectOptions(port: (try? server.address())?.port ?? 0, host: "dummy")
                     options.family = 6
                     options.allowHalfOpen = true
                     options.lookup = { host, o, callback in

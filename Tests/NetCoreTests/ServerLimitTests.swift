@@ -111,7 +111,7 @@ import Net
             } catch { Issue.record("\(error)") }
             let early = Server(loop: loop)
             early.on(.listening) { log("pre-aborted listening") }
-            early.on(.close) { log("pre-aborted close bound=\(early.address() != nil)") }
+            early.on(.close) { log("pre-aborted close bound=\((try? early.address()) != nil)") }
             do { try early.listen(ListenOptions(port: 0, signal: AbortSignal.abort())) } catch { Issue.record("\(error)") }
         }
         #expect(log.entries.contains("listening"))
@@ -145,9 +145,9 @@ import Net
             b.on(.error) { Issue.record("second listen failed: \($0)") }
             do {
                 try a.listen(ListenOptions(port: 0, host: "127.0.0.1", reusePort: true)) {
-                    firstPort = a.address()?.port ?? 0
+                    firstPort = (try? a.address())?.port ?? 0
                     _ = try? b.listen(ListenOptions(port: firstPort, host: "127.0.0.1", reusePort: true)) {
-                        second = b.address()?.port
+                        second = (try? b.address())?.port
                         a.close()
                         b.close()
                     }
@@ -164,7 +164,7 @@ import Net
             let server = Server(loop: loop)
             do {
                 try server.listen(ListenOptions(port: 0, host: "::", ipv6Only: true)) {
-                    let c = dial(server.address()?.port ?? 0, host: "127.0.0.1", loop: loop)
+                    let c = dial((try? server.address())?.port ?? 0, host: "127.0.0.1", loop: loop)
                     c.on(.error) { error = $0 }
                     c.on(.close) { _ in server.close() }
                 }

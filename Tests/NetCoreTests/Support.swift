@@ -43,7 +43,7 @@ func listenLocal(
     _ server: Server, host: String = "127.0.0.1", _ ready: @escaping (Int) -> Void
 ) -> Server {
     do {
-        try server.listen(port: 0, host: host) { ready(server.address()?.port ?? 0) }
+        try server.listen(port: 0, host: host) { ready((try? server.address())?.port ?? 0) }
     } catch {
         Issue.record("listen threw \(error)")
     }

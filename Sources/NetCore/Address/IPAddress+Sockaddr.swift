@@ -89,11 +89,21 @@ extension IPAddress {
     static func name(
         _ get: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<Int32>) -> Int32
     ) -> (address: IPAddress, port: Int)? {
+        var status: Int32 = 0
+        return name(get, status: &status)
+    }
+
+    /// As `name(_:)`, also giving the call's status (0, or a negative libuv error) in `status`.
+    static func name(
+        _ get: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<Int32>) -> Int32,
+        status: inout Int32
+    ) -> (address: IPAddress, port: Int)? {
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         return withUnsafeMutablePointer(to: &storage) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                get(sa, &length) == 0 ? endpoint(sa) : nil
+                status = get(sa, &length)
+                return status == 0 ? endpoint(sa) : nil
             }
         }
     }

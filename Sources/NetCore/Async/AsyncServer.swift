@@ -72,13 +72,14 @@ public final class AsyncServer: Sendable {
     /// The accepted connections, one per iteration; the iteration ends when the server closes.
     public var connections: Connections { Connections(server: self) }
 
-    /// The bound address (Node's `server.address()`); `nil` once closed.
-    public func address() async -> ServerAddress? {
+    /// The bound address (Node's `server.address()`); `nil` once closed. Throws as
+    /// `Server.address()` does when the system cannot tell the address.
+    public func address() async throws(NetError) -> ServerAddress? {
         guard loop.isCurrent else {
             loop.ensureRunning()
-            return await withTaskExecutorPreference(loop) { await self.address() }
+            return try await withTaskExecutorPreference(loop) { () async throws(NetError) in try await self.address() }
         }
-        return acceptor.server.address()
+        return try acceptor.server.address()
     }
 
     /// Stops accepting (iterations of `connections` end) and returns once the server has

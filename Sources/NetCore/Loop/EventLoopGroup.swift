@@ -77,7 +77,7 @@ public final class EventLoopGroup: Sendable {
                     try server.listen(ListenOptions(port: port, host: host, reusePort: true)) {
                         if let t = token { server.off(t) }
                         token = nil
-                        then(server.address()?.port ?? port)
+                        then((try? server.address())?.port ?? port)
                     }
                 } catch {
                     if let t = token { server.off(t) }

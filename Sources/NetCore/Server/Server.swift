@@ -65,11 +65,17 @@ public final class Server: EventEmitter {
     public var listening: Bool { handle != nil }
 
     /// The bound address (Node's `server.address()`); `nil` before listening and after close.
-    public func address() -> ServerAddress? {
+    ///
+    /// Throws when the system cannot tell the address (`getsockname` fails), as Node does:
+    /// a `NetError` with the system's code and the message `address CODE` (syscall `address`).
+    public func address() throws(NetError) -> ServerAddress? {
         guard let h = handle else { return nil }
         if let pipePath { return .path(pipePath) }
         if h.kind == .pipe { return .path(h.pipeName ?? "") }
-        return h.localName.map { .inet($0) }
+        var status: Int32 = 0
+        let name = h.localName(status: &status)
+        if status < 0 { throw .errno(status, syscall: "address") }
+        return name.map { .inet($0) }
     }
 
     /// The number of open accepted connections, delivered on the next tick

@@ -41,8 +41,16 @@ extension StreamHandle {
 
     /// The local address of a TCP handle.
     var localName: AddressInfo? {
+        var status: Int32 = 0
+        return localName(status: &status)
+    }
+
+    /// The local address of a TCP handle, with `getsockname`'s status (0 or a negative libuv
+    /// error) in `status`; `nil` and status 0 when the handle is not an open TCP handle.
+    func localName(status: inout Int32) -> AddressInfo? {
         guard kind == .tcp, isOpen, !isClosing else { return nil }
-        return IPAddress.name { uv_tcp_getsockname(tcp, $0, $1) }.map { AddressInfo($0.address, port: $0.port) }
+        return IPAddress.name({ uv_tcp_getsockname(tcp, $0, $1) }, status: &status)
+            .map { AddressInfo($0.address, port: $0.port) }
     }
 
     /// The peer's address of a TCP handle.

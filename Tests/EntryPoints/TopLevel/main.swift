@@ -7,7 +7,7 @@ let loop = EventLoop.default
 let server = Net.createServer { socket in socket.pipe(socket) }
 server.once(.connection) { _ in server.close() }
 try server.listen(port: 0, host: "127.0.0.1") {
-    let port = server.address()?.port ?? 0
+    let port = (try? server.address())?.port ?? 0
     loop.spawn {
         let socket = try Net.connect(port: port, host: "127.0.0.1")
         socket.write("hi\r\n")

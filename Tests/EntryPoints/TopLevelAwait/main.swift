@@ -3,7 +3,7 @@
 import Net
 
 let server = try await Net.listen(host: "127.0.0.1", port: 0)
-let port = await server.address()?.port ?? 0
+let port = try await server.address()?.port ?? 0
 let echo = EventLoop.default.spawn {
     for try await connection in server.connections {
         for try await chunk in connection { try await connection.write(chunk) }
