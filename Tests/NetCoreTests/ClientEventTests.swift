@@ -229,4 +229,35 @@ import Net
         }
         #expect(log.entries.sorted() == ["early close false", "unconnected close false"])
     }
+
+    // node: test/parallel/test-net-connect-memleak.js — the connect callback is a once-listener:
+    // once 'connect' has fired, the socket no longer holds it, so what it captured is freed
+    // while the socket is still open.
+    @Test func connectCallbackIsReleasedOnceItHasRun() throws {
+        final class Payload { let bytes = [UInt8](repeating: 7, count: 1 << 20) }
+        weak var captured: Payload?
+        var freedWhileOpen: Bool?
+        try withLoop { loop in
+            let server = Server(loop: loop) { $0.end() }
+            listenLocal(server) { port in
+                let socket = Socket(loop: loop)
+                socket.on(.close) { _ in server.close() }
+                do {
+                    let payload = Payload()
+                    captured = payload
+                    try socket.connect(port: port, host: "127.0.0.1") {
+                        _ = payload.bytes.count
+                        loop.setImmediate {
+                            freedWhileOpen = captured == nil && !socket.destroyed
+                            socket.end()
+                        }
+                    }
+                } catch {
+                    Issue.record("connect threw \(error)")
+                    server.close()
+                }
+            }
+        }
+        #expect(freedWhileOpen == true, "the connect callback (and what it captured) outlived 'connect'")
+    }
 }

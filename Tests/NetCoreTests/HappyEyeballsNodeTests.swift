@@ -78,6 +78,10 @@ import Net
     next();
     """#
 
+    // node: test/internet/test-net-autoselectfamily-events-failure.js — scenario 2 (every
+    // address refused: 'connectionAttempt' and 'connectionAttemptFailed' with their address,
+    // port, family and error for each, then the AggregateError and 'close') and the others,
+    // compared event for event with node.
     @Test(.enabled(if: NodeOracle.available, "node is not installed"))
     func storiesAgreeWithNode() throws {
         guard let listener = RawListener(host: "127.0.0.1", full: false) else {

@@ -190,7 +190,8 @@ import Net
         ])
     }
 
-    // An address that never answers (a full accept queue) times out after the attempt timeout:
+    // node: test/internet/test-net-autoselectfamily-events-timeout.js — an address that never
+    // answers (here a full accept queue on loopback) times out after the attempt timeout:
     // 'connectionAttemptTimeout', then the next address; the abandoned attempt is closed (no
     // handle is left when the loop ends).
     @Test func unreachableAddressTimesOutAndTheNextWins() throws {
