@@ -16,8 +16,8 @@ struct InstructionsCommand: ParsableCommand {
             """)
 
     /// Servers to count.
-    @Option(help: "Comma-separated servers: uv, net.")
-    var servers: String = "uv,net"
+    @Option(help: "Comma-separated servers: uv, net, net-async (net-echo --async), net2.")
+    var servers: String = "uv,net,net-async"
 
     /// Connection counts, one counted window each.
     @Option(help: "Comma-separated connection counts of the ping-pong runs.")
@@ -118,7 +118,8 @@ struct InstructionsCommand: ParsableCommand {
             + "ping-pong of 64-byte messages, warm-up \(warmup) s, window \(duration) s")
         print("")
         print(Self.table(rows), terminator: "")
-        if top > 0, let profiled = rows.first(where: { $0.kind == .net && $0.connections == counts.min() }) {
+        for kind in [ServerKind.net, .netAsync] where top > 0 {
+            guard let profiled = rows.first(where: { $0.kind == kind && $0.connections == counts.min() }) else { continue }
             print("")
             print("Where \(profiled.kind.rawValue) spends them (\(profiled.transport.rawValue), "
                 + "\(profiled.connections) connection\(profiled.connections == 1 ? "" : "s"), "

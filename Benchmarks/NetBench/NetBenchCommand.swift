@@ -43,8 +43,8 @@ struct TableCommand: ParsableCommand {
     @Flag(help: "A short run (whole run under a minute) for checking that everything works.")
     var quick = false
 
-    @Option(help: "Comma-separated servers to run: uv, node, net, net2 (net-echo --loops 2).")
-    var servers: String = "uv,node,net,net2"
+    @Option(help: "Comma-separated servers to run: uv, node, net, net2 (net-echo --loops 2), net-async (net-echo --async).")
+    var servers: String = "uv,node,net,net2,net-async"
 
     @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle.")
     var scenarios: String = "stream,pingpong,connect,idle"

@@ -8,6 +8,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case net = "net-echo"
     /// Ours with two event loops sharing the port (`net-echo --loops 2`, TCP only).
     case net2 = "net-echo-loops2"
+    /// Ours through the async face (`net-echo --async`: `for try await chunk in socket { try await socket.write(chunk) }`).
+    case netAsync = "net-echo-async"
 
     /// Column heading in the table.
     var title: String {
@@ -16,6 +18,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .node: return "Node net (node-echo)"
         case .net: return "swift-net (net-echo)"
         case .net2: return "swift-net, 2 loops (net-echo --loops 2)"
+        case .netAsync: return "swift-net async (net-echo --async)"
         }
     }
 
@@ -26,6 +29,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "node", "node-echo": self = .node
         case "net", "net-echo", "swift", "ours": self = .net
         case "net2", "net-echo-loops2", "loops2": self = .net2
+        case "net-async", "net-echo-async", "async": self = .netAsync
         default: return nil
         }
     }
@@ -62,8 +66,8 @@ extension ServerLaunch {
             return ServerLaunch(kind: kind, command: [programs.uvEcho])
         case .node:
             return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
-        case .net, .net2:
-            let loops = kind == .net2 ? ["--loops", "2"] : []
+        case .net, .net2, .netAsync:
+            let loops = kind == .net2 ? ["--loops", "2"] : kind == .netAsync ? ["--async"] : []
             if let netEcho {
                 return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init) + loops)
             }

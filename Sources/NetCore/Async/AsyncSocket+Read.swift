@@ -23,7 +23,7 @@ extension AsyncSocket: AsyncSequence {
         var lease: ReadLease?
 
         /// The next chunk, `nil` at the end, or the error that ended the stream.
-        public mutating func next() async throws(NetError) -> Buffer? {
+        nonisolated(nonsending) public mutating func next() async throws(NetError) -> Buffer? {
             guard let lease else { return nil }
             do {
                 if let chunk = try await lease.next() { return chunk }
@@ -66,7 +66,7 @@ final class ReadLease: Sendable {
         if socket.loop.isCurrent { detach() } else { socket.loop.submit(detach) }
     }
 
-    func next() async throws(NetError) -> Buffer? {
+    nonisolated(nonsending) func next() async throws(NetError) -> Buffer? {
         let s = socket
         guard s.loop.isCurrent else {
             return try await s.hop { () async throws(NetError) in try await self.next() }

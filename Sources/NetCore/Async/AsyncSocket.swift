@@ -77,7 +77,7 @@ public final class AsyncSocket: Sendable {
     /// above `writableHighWaterMark` until `'drain'`. Returns at once, without suspending, when the
     /// queue is below the mark. Throws the write's refusal (`ERR_STREAM_WRITE_AFTER_END`,
     /// `EPIPE`…) or the error that destroyed the socket.
-    public func write(_ data: Buffer) async throws(NetError) {
+    nonisolated(nonsending) public func write(_ data: Buffer) async throws(NetError) {
         guard loop.isCurrent else {
             return try await hop { () async throws(NetError) in try await self.write(data) }
         }
@@ -159,7 +159,7 @@ public final class AsyncSocket: Sendable {
     /// Suspends until the channel resumes the wait `start` registers (on the loop), or until the
     /// task is cancelled: then the wait ends with ``NetError/aborted`` and the socket is
     /// destroyed. `start` may answer at once.
-    func wait<T>(_ start: (Int, Resumption<T>) -> Void) async throws(NetError) -> T {
+    nonisolated(nonsending) func wait<T>(_ start: (Int, Resumption<T>) -> Void) async throws(NetError) -> T {
         let id = channel.waitID()
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { (resume: Resumption<T>) in start(id, resume) }

@@ -14,23 +14,27 @@ typealias Resumption<T> = UnsafeContinuation<Result<T, NetError>, Never>
 ///
 /// Not `Sendable`: used only on the socket's loop. `AsyncSocket` is the face other threads get.
 final class SocketChannel {
+    // Unchecked exclusivity (the attribute below) on the state every awaited read and write
+    // touches: it is loop-confined, and no access is held across a call that can re-enter
+    // (resuming a continuation only enqueues its task on the loop); see "Threads and unsafe
+    // code" in Sources/NetCore/README.md.
     let socket: Socket
     private var tokens: [ListenerToken] = []
     private var readTokens: [ListenerToken] = []
     /// The first error the socket reported; later operations throw it.
-    private(set) var failure: NetError?
-    private(set) var closed = false
-    private var nextID = 0
+    @exclusivity(unchecked) private(set) var failure: NetError?
+    @exclusivity(unchecked) private(set) var closed = false
+    @exclusivity(unchecked) private var nextID = 0
 
-    private var chunks = Deque<Buffer>()
-    private var readEnded = false
-    private var readWaiters = Waiters<Buffer?>()
+    @exclusivity(unchecked) private var chunks = Deque<Buffer>()
+    @exclusivity(unchecked) private var readEnded = false
+    @exclusivity(unchecked) private var readWaiters = Waiters<Buffer?>()
     /// Whether this channel paused the socket (it resumes it when its reader leaves).
-    private var pausedByReader = false
+    @exclusivity(unchecked) private var pausedByReader = false
     /// Iterators reading through this channel now.
     private var readers = 0
 
-    private var drainWaiters = Waiters<Void>()
+    @exclusivity(unchecked) private var drainWaiters = Waiters<Void>()
     private var finishWaiters = Waiters<Void>()
     private var connectWaiters = Waiters<Void>()
 
