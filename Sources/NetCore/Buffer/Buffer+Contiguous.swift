@@ -44,7 +44,8 @@ extension Buffer {
     }
 
     /// Copies the first `min(count, target.count)` bytes into `target` with one `memcpy`; the
-    /// iterator returned continues after them.
+    /// iterator returned continues after them. (The standard library's own collections build
+    /// that iterator with the same public `IndexingIterator(_elements:_position:)`.)
     public __consuming func _copyContents(
         initializing target: UnsafeMutableBufferPointer<UInt8>
     ) -> (IndexingIterator<Buffer>, Int) {
