@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NetExtras", targets: ["NetExtras"]),
         .executable(name: "net-echo", targets: ["NetEcho"]),
         .executable(name: "net-bench", targets: ["NetBench"]),
+        .executable(name: "net-loadgen", targets: ["NetLoadgen"]),
         .library(name: "NetServiceLifecycle", targets: ["NetServiceLifecycle"]),
         .executable(name: "net-chat", targets: ["Chat"]),
         .executable(name: "net-proxy", targets: ["Proxy"]),
@@ -61,6 +62,11 @@ let package = Package(
             name: "NetBench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NetBench"
+        ),
+        .executableTarget(
+            name: "NetLoadgen",
+            dependencies: ["Net", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/NetLoadgen"
         ),
         // The examples the README quotes; each is built by `make test` and run by ExampleSmokeTests.
         .executableTarget(name: "Chat", dependencies: ["Net"], path: "Examples/Chat"),

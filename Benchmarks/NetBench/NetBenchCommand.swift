@@ -8,7 +8,7 @@ struct NetBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "net-bench",
         abstract: "Benchmark swift-net's echo server against Node net and raw libuv in C.",
-        subcommands: [TableCommand.self, InstructionsCommand.self],
+        subcommands: [TableCommand.self, InstructionsCommand.self, ClientCommand.self],
         defaultSubcommand: TableCommand.self)
 
     /// Parses a comma-separated option into distinct values, in order.

@@ -32,11 +32,15 @@ public struct Buffer: @unchecked Sendable {
         self.init(storage: s, offset: 0, count: n)
     }
 
-    /// A buffer holding a copy of `bytes` (Node's `Buffer.from(array)`).
+    /// A buffer holding a copy of `bytes` (Node's `Buffer.from(array)`). One `memcpy` when
+    /// `bytes` has contiguous storage (an array, an array slice, `Data`, another buffer).
     public init<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        let array = ContiguousArray(bytes)
-        // Copy inside the closure: its pointer is only valid there.
-        self = array.withUnsafeBytes { Buffer(copying: $0) }
+        // Copy inside the closures: their pointers are only valid there.
+        if let copied = bytes.withContiguousStorageIfAvailable({ Buffer(copying: UnsafeRawBufferPointer($0)) }) {
+            self = copied
+        } else {
+            self = ContiguousArray(bytes).withUnsafeBytes { Buffer(copying: $0) }
+        }
     }
 
     /// A buffer holding a copy of raw memory.
@@ -86,7 +90,8 @@ public struct Buffer: @unchecked Sendable {
         return try storage.withBytes { try body(UnsafeMutableRawBufferPointer(start: $0 + offset, count: count)) }
     }
 
-    private mutating func makeUnique() {
+    /// Copies the bytes into storage of their own unless this buffer is the only holder.
+    mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
             self = withUnsafeBytes { Buffer(copying: $0) }
         }
@@ -145,10 +150,8 @@ extension Buffer: RandomAccessCollection, MutableCollection {
         }
     }
 
-    /// Contiguous access for algorithms that can use it.
-    public func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
-        try withUnsafeBytes { try body($0.bindMemory(to: UInt8.self)) }
-    }
+    // The bulk paths (`withContiguousStorageIfAvailable`, `_copyContents`, …) are in
+    // Buffer+Contiguous.swift.
 }
 
 extension Buffer: Equatable, Hashable {
@@ -156,7 +159,7 @@ extension Buffer: Equatable, Hashable {
     public static func == (a: Buffer, b: Buffer) -> Bool {
         guard a.count == b.count else { return false }
         if a.storage === b.storage && a.offset == b.offset { return true }
-        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.elementsEqual(y) } }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in Buffer.sameBytes(x, y) } }
     }
 
     /// Hashes the bytes.
@@ -197,6 +200,11 @@ final class BufferStorage: ManagedBuffer<Int, UInt8> {
         unsafeDowncast(BufferStorage.create(minimumCapacity: Swift.max(capacity, 1)) { _ in capacity }, to: BufferStorage.self)
     }
 
+    /// Calls `body` with the start of the bytes, typed.
+    @inline(__always)
+    func withElements<R>(_ body: (UnsafeMutablePointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointerToElements(body)
+    }
 
     /// Calls `body` with the start of the bytes.
     @inline(__always)
