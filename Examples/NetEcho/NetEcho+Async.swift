@@ -51,6 +51,9 @@ extension NetEcho {
                 } catch {}
             }
         }
-        loop.run()
+        // SIGINT or SIGTERM ends the process at once, with status 0 (the watchers also unblock
+        // a signal inherited blocked from the parent).
+        let watchers = [SIGINT, SIGTERM].map { SignalWatcher($0, loop: loop) { Glibc.exit(0) } }
+        withExtendedLifetime(watchers) { loop.run() }
     }
 }
