@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # The soak tests (their long versions run when SWIFT_NET_SOAK=1).
 SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps deps-valgrind deps-balancers build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
+.PHONY: all deps deps-valgrind deps-balancers deps-bench build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
 
 all: build
 
@@ -40,6 +40,15 @@ deps-balancers:
 		echo "haproxy or nginx's stream module not found: installing haproxy, nginx and libnginx-mod-stream"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y haproxy nginx libnginx-mod-stream; \
+	fi
+
+# Installs wrk (the HTTP load generator of the http scenario) and HAProxy (a row of the proxy
+# scenario) only when one is missing.
+deps-bench:
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/sbin/haproxy ]; then \
+		echo "wrk or haproxy not found: installing wrk and haproxy"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y wrk haproxy; \
 	fi
 
 build: deps
@@ -90,12 +99,13 @@ fuzz: deps
 echo: release
 	$$($(SWIFT) build -c release --show-bin-path)/net-echo --port $(PORT)
 
-# Echo benchmark: net-echo against Node's net and raw libuv in C (see BENCHMARKS.md).
+# Benchmark: net-echo against Node's net and raw libuv in C, echo, HTTP and proxy rows (see
+# BENCHMARKS.md); wrk and haproxy are installed when missing.
 # Extra options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--servers uv,net --json out.json".
-bench: deps
+bench: deps deps-bench
 	$(SWIFT) run -c release net-bench $(BENCH_ARGS)
 
-bench-quick: deps
+bench-quick: deps deps-bench
 	$(SWIFT) run -c release net-bench --quick $(BENCH_ARGS)
 
 # User-space instructions (callgrind Ir) per echoed 64-byte round trip, uv-echo and net-echo, 1 and

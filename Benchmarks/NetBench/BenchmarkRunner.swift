@@ -7,12 +7,12 @@
 /// server order reversed on every other repetition so slow drifts of a shared
 /// machine hit every server alike; the best repetition is reported.
 final class BenchmarkRunner {
-    private let launches: [ServerLaunch]
-    private let settings: RunSettings
-    private let pinning: CPUPinning
-    private let loadGenerator: LoadGenerator
-    private let directory: String
-    private let log: (String) -> Void
+    let launches: [ServerLaunch]
+    let settings: RunSettings
+    let pinning: CPUPinning
+    let loadGenerator: LoadGenerator
+    let directory: String
+    let log: (String) -> Void
 
     /// Prepares a runner; `directory` holds sockets, logs and counter files.
     init(launches: [ServerLaunch], settings: RunSettings, pinning: CPUPinning,
@@ -31,7 +31,7 @@ final class BenchmarkRunner {
         for transport in transports {
             var servers: [ServerKind: EchoServer] = [:]
             var missing: [ServerKind: String] = [:]
-            for launch in launches {
+            for launch in launches where launch.kind.echoes {
                 if launch.kind == .net2 && transport == .unix {
                     missing[launch.kind] = "TCP only (a loop group shares a port)"
                     continue
@@ -70,7 +70,7 @@ final class BenchmarkRunner {
                         missing: inout [ServerKind: String]) -> ScenarioRow {
         var best: [ServerKind: Measurement] = [:]
         let repetitions = scenario == .idle ? 1 : max(1, settings.repetitions)
-        let kinds = launches.map(\.kind)
+        let kinds = launches.map(\.kind).filter(\.echoes)
         for repetition in 0..<repetitions {
             for kind in repetition % 2 == 0 ? kinds : kinds.reversed() {
                 guard let server = servers[kind] else { continue }
@@ -200,6 +200,7 @@ final class BenchmarkRunner {
         case .stream: text = "\(f["mib_per_s"] ?? "?") MiB/s"
         case .pingpong: text = "\(f["rtt_per_s"] ?? "?") round trips/s, p99 \(f["p99_us"] ?? "?") µs"
         case .connect: text = "\(f["conn_per_s"] ?? "?") connections/s"
+        case .http, .proxy: text = ""  // not run here (ShapeRunner)
         case .idle:
             text = "\(f["ready"] ?? "?") idle connections, RSS \(outcome.residentBefore.map(String.init) ?? "?")"
                 + " -> \(outcome.residentHolding.map(String.init) ?? "?") KiB"

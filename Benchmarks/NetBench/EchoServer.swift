@@ -19,7 +19,7 @@ final class EchoServer {
     /// Its stderr log file.
     let logPath: String
 
-    private init(kind: ServerKind, transport: Transport, process: ChildProcess,
+    init(kind: ServerKind, transport: Transport, process: ChildProcess,
                  addressArguments: [String], logPath: String) {
         self.kind = kind
         self.transport = transport

@@ -30,7 +30,8 @@ struct Measurement: Codable {
     var idleConnections: Int?
     /// Throughput of every repetition, in run order (the best one is reported).
     var repetitions: [Double] = []
-    /// Ratios to raw libuv (`uv-echo`), filled in when the row is complete.
+    /// Ratios to the row's reference, raw libuv (`uv-echo`) or in the proxy row HAProxy, filled
+    /// in when the row is complete.
     var versusUV: Ratios?
     /// Ratios to Node (`node-echo`), filled in when the row is complete.
     var versusNode: Ratios?
@@ -54,9 +55,10 @@ struct Measurement: Codable {
         let seconds = outcome.number("duration_s") ?? 0
         let work: Double?
         switch scenario {
-        case .stream: work = outcome.number("bytes").map { $0 / 1_048_576 }
+        case .stream, .proxy: work = outcome.number("bytes").map { $0 / 1_048_576 }
         case .pingpong: work = outcome.number("round_trips")
         case .connect: work = outcome.number("completed")
+        case .http: work = outcome.number("requests")
         case .idle: work = nil
         }
         if let work, seconds > 0 {
@@ -113,9 +115,10 @@ struct ScenarioRow: Codable {
     /// One measurement per selected server, in `ServerKind` order.
     var cells: [Measurement]
 
-    /// Computes every cell's ratios to `uv-echo` and `node-echo`.
+    /// Computes every cell's ratios to the row's reference (`uv-echo`, or HAProxy in the proxy
+    /// row: see `Scenario.reference`) and to `node-echo`.
     mutating func compare() {
-        let uv = cells.first { $0.server == .uv }
+        let uv = cells.first { $0.server == scenario.reference }
         let node = cells.first { $0.server == .node }
         for i in cells.indices { cells[i].compare(uv: uv, node: node) }
     }

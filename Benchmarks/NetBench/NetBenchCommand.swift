@@ -31,23 +31,27 @@ struct NetBenchCommand: ParsableCommand {
 struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
-        abstract: "Benchmark echo servers: swift-net (net-echo), Node net (node-echo) and libuv C (uv-echo).",
+        abstract: "Benchmark servers: swift-net (net-echo), Node net (node-echo) and libuv C (uv-echo); echo, HTTP and proxy rows.",
         discussion: """
             Builds the C programs (cc -O2, into Benchmarks/bin) and net-echo (swift build -c release), \
             starts each server on a free port and on a Unix socket, runs the stream, pingpong, connect \
-            and idle scenarios with Benchmarks/bin/loadgen, and prints one table with each server's \
-            throughput and CPU per unit of work, their ratios to libuv and to Node, and an allocation \
+            and idle scenarios with Benchmarks/bin/loadgen, the http scenario (each server in its HTTP \
+            mode) with wrk and the proxy scenario (each proxy in front of uv-echo) with the load \
+            generator's stream load, and prints tables with each server's throughput and CPU per unit \
+            of work, their ratios to libuv (HAProxy in the proxy row) and to Node, and an allocation \
             section. See BENCHMARKS.md.
             """)
 
     @Flag(help: "A short run (whole run under a minute) for checking that everything works.")
     var quick = false
 
-    @Option(help: "Comma-separated servers to run: uv, node, net, net2 (net-echo --loops 2), net-async (net-echo --async).")
-    var servers: String = "uv,node,net,net2,net-async"
+    @Option(help: ArgumentHelp(
+        "Comma-separated servers to run: uv, node, net, net2, net-async, node-http, haproxy (the default), net-data, node-data.",
+        discussion: "net2 is net-echo --loops 2; net-data and node-data echo with on(data) + write; net-async is net-echo --async; node-http (http.createServer) runs in the http row only, haproxy in the proxy row only."))
+    var servers: String = "uv,node,net,net2,net-async,node-http,haproxy"
 
-    @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle.")
-    var scenarios: String = "stream,pingpong,connect,idle"
+    @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle, http, proxy (the last two over TCP only).")
+    var scenarios: String = "stream,pingpong,connect,idle,http,proxy"
 
     @Option(help: "Comma-separated transports: tcp, unix.")
     var transports: String = "tcp,unix"
@@ -136,9 +140,18 @@ struct TableCommand: ParsableCommand {
             launches: launches, settings: settings, pinning: pinning,
             loadGenerator: LoadGenerator(executable: programs.loadgen, cpu: pinning.loadCPU, logDirectory: directory),
             directory: directory, log: log)
-        let rows = runner.runTable(scenarios: scenarioList, transports: transportList)
+        let echoScenarios = scenarioList.filter { !$0.isShape }
+        var rows = echoScenarios.isEmpty ? [] : runner.runTable(scenarios: echoScenarios, transports: transportList)
+        let shapeScenarios = scenarioList.filter(\.isShape)
+        if !shapeScenarios.isEmpty && !transportList.contains(.tcp) {
+            log("http and proxy run over TCP only: skipped")
+        } else if !shapeScenarios.isEmpty {
+            let http = HTTPLoad(executable: HTTPLoad.find(), cpu: pinning.loadCPU, logDirectory: directory)
+            rows += runner.runShapes(shapeScenarios, http: http,
+                                     backend: ServerLaunch(kind: .uv, command: [programs.uvEcho]))
+        }
         let allocationKinds = kinds.filter { $0 == .net || $0 == .uv }
-        let allocations = noAllocations || allocationKinds.isEmpty
+        let allocations = noAllocations || allocationKinds.isEmpty || echoScenarios.isEmpty
             ? []
             : runner.runAllocations(kinds: allocationKinds, library: programs.mallocCounter, transports: transportList)
 

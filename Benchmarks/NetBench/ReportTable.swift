@@ -63,14 +63,46 @@ struct ReportTable {
         return out
     }
 
+    /// One table per run of rows with the same columns (the echo rows, the http row, the proxy
+    /// row: each has the servers that take part in it).
     private func mainTable() -> String {
-        let servers = report.servers
-        var lines: [[String]] = [["scenario", "figure"] + servers.map(\.title)]
+        var groups: [(servers: [ServerKind], rows: [ScenarioRow])] = []
         for row in report.rows {
+            let servers = row.cells.map(\.server)
+            if let last = groups.last, last.servers == servers {
+                groups[groups.count - 1].rows.append(row)
+            } else {
+                groups.append((servers, [row]))
+            }
+        }
+        let tables = groups.map { table(servers: $0.servers, rows: $0.rows) }.joined(separator: "\n")
+        var notes: [String] = []
+        for row in report.rows {
+            for cell in row.cells {
+                guard let reason = cell.unavailable, report.unavailable[cell.server.rawValue] == nil else { continue }
+                let note = "n/a: \(cell.server.rawValue) \(row.scenario.isShape ? row.scenario.rawValue + " " : "")"
+                    + "\(row.transport.rawValue): \(reason)"
+                if !notes.contains(note) { notes.append(note) }
+            }
+        }
+        let references = Set(report.rows.map(\.scenario.referenceLabel))
+        let divides = [("uv", "libuv C"), ("haproxy", "HAProxy")].filter { references.contains($0.0) }
+            .map { "(× \($0.0)) by \($0.1)" }
+        return tables
+            + "ratios: \(divides.joined(separator: ", ")), (× node) by Node; for CPU per unit lower is better.\n"
+            + "~: other processes used more than \(Format.number(disturbedPercent))% of a CPU during that window.\n"
+            + notes.map { $0 + "\n" }.joined()
+    }
+
+    private func table(servers: [ServerKind], rows: [ScenarioRow]) -> String {
+        var lines: [[String]] = [["scenario", "figure"] + servers.map(\.title)]
+        for row in rows {
             let name = "\(row.scenario.rawValue)/\(row.transport.rawValue)"
             let cells = servers.map { kind in row.cells.first { $0.server == kind } }
+            let reference = row.scenario.referenceLabel
             lines.append([name, row.scenario.throughputLabel] + cells.map { cell in
-                text(cell, value: cell?.throughput, ratios: { ($0.versusUV?.throughput, $0.versusNode?.throughput) })
+                text(cell, value: cell?.throughput, reference: reference,
+                     ratios: { ($0.versusUV?.throughput, $0.versusNode?.throughput) })
             })
             switch row.scenario {
             case .idle:
@@ -81,7 +113,7 @@ struct ReportTable {
             default:
                 let scale = row.scenario == .stream ? 1e3 : 1e6
                 lines.append(["", row.scenario.cpuLabel] + cells.map { cell in
-                    text(cell, value: cell?.cpuSecondsPerUnit.map { $0 * scale },
+                    text(cell, value: cell?.cpuSecondsPerUnit.map { $0 * scale }, reference: reference,
                          ratios: { ($0.versusUV?.cpuSecondsPerUnit, $0.versusNode?.cpuSecondsPerUnit) })
                 })
             }
@@ -92,28 +124,24 @@ struct ReportTable {
                     return "\(Format.number(a)) / \(Format.number(b)) / \(Format.number(c))"
                 })
             }
-        }
-        var notes: [String] = []
-        for row in report.rows {
-            for cell in row.cells {
-                guard let reason = cell.unavailable, report.unavailable[cell.server.rawValue] == nil else { continue }
-                let note = "n/a: \(cell.server.rawValue) \(row.transport.rawValue): \(reason)"
-                if !notes.contains(note) { notes.append(note) }
+            if row.scenario == .http {
+                lines.append(["", "latency p50/p99 (µs)"] + cells.map { cell in
+                    guard let cell, cell.unavailable == nil, let a = cell.p50Micros, let b = cell.p99Micros
+                    else { return "n/a" }
+                    return "\(Format.number(a)) / \(Format.number(b))"
+                })
             }
         }
         return Self.layout(lines)
-            + "ratios: (× uv) divides by libuv C, (× node) by Node; for CPU per unit lower is better.\n"
-            + "~: other processes used more than \(Format.number(disturbedPercent))% of a CPU during that window.\n"
-            + notes.map { $0 + "\n" }.joined()
     }
 
-    private func text(_ cell: Measurement?, value: Double?,
+    private func text(_ cell: Measurement?, value: Double?, reference: String,
                       ratios: (Measurement) -> (Double?, Double?)) -> String {
         guard let cell else { return "-" }
         guard cell.unavailable == nil, let value else { return "n/a" }
         var parts: [String] = []
         let (uv, node) = ratios(cell)
-        if let uv { parts.append("\(Format.ratio(uv)) uv") }
+        if let uv { parts.append("\(Format.ratio(uv)) \(reference)") }
         if let node { parts.append("\(Format.ratio(node)) node") }
         var text = Format.number(value)
         if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }

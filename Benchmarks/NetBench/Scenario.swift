@@ -16,6 +16,10 @@ enum Scenario: String, Codable, CaseIterable {
     case connect
     /// Many idle connections, for memory per connection.
     case idle
+    /// HTTP/1.1 keep-alive requests from `wrk` (TCP only; see `HTTPLoad`).
+    case http
+    /// The stream load through a TCP proxy in front of `uv-echo` (TCP only; see `ShapeRunner`).
+    case proxy
 
     /// The unit of work, used in "CPU per …" and "mallocs per …".
     var unit: String {
@@ -24,6 +28,8 @@ enum Scenario: String, Codable, CaseIterable {
         case .pingpong: return "round trip"
         case .connect: return "connection"
         case .idle: return "connection"
+        case .http: return "request"
+        case .proxy: return "MiB"
         }
     }
 
@@ -34,6 +40,8 @@ enum Scenario: String, Codable, CaseIterable {
         case .pingpong: return "round trips/s"
         case .connect: return "connections/s"
         case .idle: return "KiB RSS per idle connection"
+        case .http: return "requests/s"
+        case .proxy: return "MiB/s through the proxy"
         }
     }
 
@@ -44,6 +52,8 @@ enum Scenario: String, Codable, CaseIterable {
         case .pingpong: return "server CPU µs per round trip"
         case .connect: return "server CPU µs per connection"
         case .idle: return "server RSS MiB before"
+        case .http: return "server CPU µs per request"
+        case .proxy: return "proxy CPU µs per MiB"
         }
     }
 }
@@ -75,6 +85,10 @@ struct RunSettings: Codable {
     var connectWorkers = 8
     /// Ping-pong message size in bytes.
     var messageSize = 64
+    /// Connections of the proxy scenario's stream load.
+    var proxyConnections = 8
+    /// Connections `wrk` keeps open in the http scenario.
+    var httpConnections = 64
 
     /// The default run (about 4 minutes with three servers on 2 CPUs).
     static let standard = RunSettings(
@@ -98,6 +112,11 @@ struct RunSettings: Codable {
                     "--size", String(messageSize)] + timing
         case .connect:
             return ["--scenario", "connect", "--connections", String(connectWorkers)] + timing
+        case .proxy:
+            return ["--scenario", "stream", "--connections", String(proxyConnections),
+                    "--chunk", "65536", "--window", "1048576"] + timing
+        case .http:
+            return []  // driven by wrk (HTTPLoad), not by the load generator
         case .idle:
             return ["--scenario", "idle", "--count", String(idleConnections), "--concurrency", "64",
                     "--timeout", "60"]

@@ -8,8 +8,16 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case net = "net-echo"
     /// Ours with two event loops sharing the port (`net-echo --loops 2`, TCP only).
     case net2 = "net-echo-loops2"
-    /// Ours through the async face (`net-echo --async`: `for try await chunk in socket { try await socket.write(chunk) }`).
-    case netAsync = "net-echo-async"
+    /// Ours, echoing with `socket.on(.data) { socket.write($0) }` (`net-echo --echo data`).
+    case netData = "net-data"
+    /// Ours through the async face (`net-echo --async`).
+    case netAsync = "net-async"
+    /// Node, echoing with `socket.on('data', d => socket.write(d))` (`node-echo.js --echo data`).
+    case nodeData = "node-data"
+    /// Node's `http.createServer` (`Benchmarks/node-echo/node-http.js`): HTTP rows only.
+    case nodeHTTP = "node-http"
+    /// HAProxy in `mode tcp`: proxy rows only.
+    case haproxy = "haproxy"
 
     /// Column heading in the table.
     var title: String {
@@ -18,7 +26,11 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .node: return "Node net (node-echo)"
         case .net: return "swift-net (net-echo)"
         case .net2: return "swift-net, 2 loops (net-echo --loops 2)"
+        case .netData: return "swift-net on(.data) (net-echo --echo data)"
         case .netAsync: return "swift-net async (net-echo --async)"
+        case .nodeData: return "Node on('data') (node-echo --echo data)"
+        case .nodeHTTP: return "Node http (node-http)"
+        case .haproxy: return "HAProxy (mode tcp)"
         }
     }
 
@@ -29,7 +41,11 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "node", "node-echo": self = .node
         case "net", "net-echo", "swift", "ours": self = .net
         case "net2", "net-echo-loops2", "loops2": self = .net2
-        case "net-async", "net-echo-async", "async": self = .netAsync
+        case "net-data": self = .netData
+        case "net-async", "async": self = .netAsync
+        case "node-data": self = .nodeData
+        case "node-http": self = .nodeHTTP
+        case "haproxy": self = .haproxy
         default: return nil
         }
     }
@@ -64,10 +80,14 @@ extension ServerLaunch {
         switch kind {
         case .uv:
             return ServerLaunch(kind: kind, command: [programs.uvEcho])
-        case .node:
-            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"])
-        case .net, .net2, .netAsync:
-            let loops = kind == .net2 ? ["--loops", "2"] : kind == .netAsync ? ["--async"] : []
+        case .node, .nodeData:
+            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"] + kind.launchArguments)
+        case .nodeHTTP:
+            return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-http.js"])
+        case .haproxy:
+            return HAProxy.launch()
+        case .net, .net2, .netData, .netAsync:
+            let loops = kind.launchArguments
             if let netEcho {
                 return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init) + loops)
             }

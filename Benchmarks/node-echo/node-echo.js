@@ -3,6 +3,11 @@
 // `net` module using socket.pipe(socket).
 //
 //   node node-echo.js [--port N] [--host H] [--path P]
+//                     [--echo pipe|data | --http | --proxy-to HOST:PORT]
+//
+// --echo data echoes with socket.on('data', d => socket.write(d)) instead of
+// pipe; --http answers HTTP/1.1 keep-alive requests on plain `net` (see
+// http-responder.js); --proxy-to proxies every connection to HOST:PORT.
 //
 // Prints exactly one line, "listening HOST:PORT" or "listening PATH", once
 // bound, and exits 0 on SIGINT/SIGTERM (closing the server removes the
@@ -13,28 +18,60 @@ const fs = require('node:fs');
 let port = 0;
 let host = '127.0.0.1';
 let path = null;
+let echo = 'pipe';
+let http = false;
+let proxyTo = null;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i += 2) {
+  if (args[i] === '--http') { http = true; i -= 1; continue; }
   const value = args[i + 1];
   if (value === undefined) usage();
   switch (args[i]) {
     case '--port': port = Number(value); break;
     case '--host': host = value; break;
     case '--path': path = value; break;
+    case '--echo': echo = value; break;
+    case '--proxy-to': proxyTo = parseTarget(value); break;
     default: usage();
   }
 }
+if (echo !== 'pipe' && echo !== 'data') usage();
+if ((echo === 'data') + http + (proxyTo !== null) > 1) usage();
 
 function usage() {
-  process.stderr.write('usage: node node-echo.js [--port N] [--host H] [--path P]\n');
+  process.stderr.write('usage: node node-echo.js [--port N] [--host H] [--path P] '
+    + '[--echo pipe|data | --http | --proxy-to HOST:PORT]\n');
   process.exit(2);
 }
 
+function parseTarget(text) {
+  const colon = text.lastIndexOf(':');
+  const targetPort = Number(text.slice(colon + 1));
+  const targetHost = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  if (colon <= 0 || !Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535) usage();
+  return { host: targetHost, port: targetPort };
+}
+
+function proxy(client) {
+  const upstream = net.connect(proxyTo.port, proxyTo.host);
+  client.pipe(upstream);
+  upstream.pipe(client);
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+}
+
+const respond = http ? require('./http-responder.js').serve : null;
+
 const server = net.createServer((socket) => {
-  if (path === null) socket.setNoDelay(true);
+  if (path === null && proxyTo === null) socket.setNoDelay(true);
   // A peer reset must not take the server down.
   socket.on('error', () => socket.destroy());
-  socket.pipe(socket);
+  if (proxyTo !== null) proxy(socket);
+  else if (respond !== null) respond(socket);
+  else if (echo === 'data') socket.on('data', (d) => socket.write(d));
+  else socket.pipe(socket);
 });
 
 server.on('error', (err) => {

@@ -10,15 +10,17 @@ extension NetEcho {
     func runAsync() {
         let loop = EventLoop.default
         loop.onUnhandledError = { _, _ in }
-        let (host, port, greeting) = (self.host, self.port, self.greeting)
+        let (host, port, greeting, http) = (self.host, self.port, self.greeting, self.http)
+        // As Node's http module does: small responses go out at once.
+        let options = ServerOptions(noDelay: http)
         let path = self.path.map { $0.hasPrefix("@") ? "\0" + $0.dropFirst() : $0 }
         loop.spawn {
             let server: AsyncServer
             do {
                 if let path {
-                    server = try await Net.listen(unixDomainSocketPath: path, loop: loop)
+                    server = try await Net.listen(unixDomainSocketPath: path, options: options, loop: loop)
                 } else {
-                    server = try await Net.listen(host: host, port: port, loop: loop)
+                    server = try await Net.listen(host: host, port: port, options: options, loop: loop)
                 }
             } catch {
                 FileHandleOutput.write("net-echo: \(error)\n", fd: 2)
@@ -38,13 +40,20 @@ extension NetEcho {
                         group.addTask {
                             do {
                                 if greeting { try await connection.write("hello\r\n") }
-                                for try await chunk in connection { try await connection.write(chunk) }
+                                if http {
+                                    try await HelloResponder.serve(connection)
+                                } else {
+                                    for try await chunk in connection { try await connection.write(chunk) }
+                                }
                             } catch {}  // a peer that resets is no news for an echo server
                         }
                     }
                 } catch {}
             }
         }
-        loop.run()
+        // SIGINT or SIGTERM ends the process at once, with status 0 (the watchers also unblock
+        // a signal inherited blocked from the parent).
+        let watchers = [SIGINT, SIGTERM].map { SignalWatcher($0, loop: loop) { Glibc.exit(0) } }
+        withExtendedLifetime(watchers) { loop.run() }
     }
 }

@@ -29,6 +29,15 @@ struct NetEcho: ParsableCommand {
     @Flag(name: .customLong("async"), help: "Serve through the async face: for try await chunk in socket { try await socket.write(chunk) }.")
     var useAsync = false
 
+    @Option(help: "How each connection echoes: pipe (socket.pipe(socket)) or data (socket.on(.data) { socket.write($0) }).")
+    var echo: EchoStyle = .pipe
+
+    @Flag(help: "Answer HTTP/1.1 keep-alive requests (each head up to its blank line, no body) with a fixed 200 'Hello, world!' instead of echoing; with --async through the async face.")
+    var http = false
+
+    @Option(help: ArgumentHelp("Instead of echoing, proxy every connection to HOST:PORT (socket.pipe both ways).", valueName: "host:port"))
+    var proxyTo: String?
+
     @Option(help: "Read a PROXY protocol header (v1, v2 or either) from every connection, as sent by HAProxy's send-proxy or nginx's proxy_protocol.")
     var proxyProtocol: ProxyVersionArgument?
 
@@ -43,6 +52,15 @@ struct NetEcho: ParsableCommand {
 
     @Option(help: "On SIGTERM or SIGINT, stop accepting and let open connections finish for this many milliseconds before closing them (a second signal closes them at once with one loop).")
     var gracePeriod: Int = 10_000
+
+    func validate() throws {
+        let modes = (echo == .data ? 1 : 0) + (http ? 1 : 0) + (proxyTo != nil ? 1 : 0)
+        if modes > 1 { throw ValidationError("--echo data, --http and --proxy-to exclude each other") }
+        if useAsync && (echo == .data || proxyTo != nil) {
+            throw ValidationError("--async serves the echo or --http only")
+        }
+        if let proxyTo, ProxyTarget(proxyTo) == nil { throw ValidationError("--proxy-to wants HOST:PORT, not \(proxyTo)") }
+    }
 
     mutating func run() throws {
         let setup = try EchoSetup(self)
@@ -134,6 +152,14 @@ final class LoopCounter: Sendable {
     let count = Atomic<Int>(0)
 }
 
+/// `--echo pipe|data`.
+enum EchoStyle: String, ExpressibleByArgument {
+    /// `socket.pipe(socket)`.
+    case pipe
+    /// `socket.on(.data) { socket.write($0) }`.
+    case data
+}
+
 /// `--proxy-protocol v1|v2|either`.
 enum ProxyVersionArgument: String, ExpressibleByArgument {
     case v1, v2, either
@@ -141,9 +167,16 @@ enum ProxyVersionArgument: String, ExpressibleByArgument {
 
 /// What every server of the echo (one loop or many) is made of.
 struct EchoSetup: Sendable {
+    /// What a connection gets once accepted.
+    enum Mode: Sendable {
+        case pipe, data, http
+        case proxy(ProxyTarget)
+    }
+
     let options: ServerOptions
     let greeting: Bool
     let logConnections: Bool
+    let mode: Mode
 
     init(_ command: NetEcho) throws {
         var options = ServerOptions()
@@ -153,6 +186,15 @@ struct EchoSetup: Sendable {
             options.proxyProtocol = proxy
         }
         if !command.block.isEmpty { options.blockList = try EchoSetup.list(command.block) }
+        if let target = command.proxyTo.flatMap(ProxyTarget.init) {
+            mode = .proxy(target)
+        } else if command.http {
+            mode = .http
+            // As Node's http module does: small responses go out at once.
+            options.noDelay = true
+        } else {
+            mode = command.echo == .data ? .data : .pipe
+        }
         self.options = options
         greeting = command.greeting
         logConnections = command.logConnections
@@ -167,16 +209,22 @@ struct EchoSetup: Sendable {
         return list
     }
 
-    /// The connection listener: echo, after an optional greeting and log line.
+    /// The connection listener: echo (or answer HTTP, or proxy), after an optional greeting and
+    /// log line.
     var serve: @Sendable (Socket) -> Void {
-        let greeting = self.greeting, log = logConnections
+        let greeting = self.greeting, log = logConnections, mode = self.mode
         return { socket in
             if log, let address = socket.remoteAddress, let port = socket.remotePort {
                 let shown = socket.remoteFamily == "IPv6" ? "[\(address)]" : address
                 FileHandleOutput.write("connection from \(shown):\(port)\n", fd: 1)
             }
             if greeting { socket.write("hello\r\n") }
-            socket.pipe(socket)
+            switch mode {
+            case .pipe: socket.pipe(socket)
+            case .data: socket.on(.data) { socket.write($0) }
+            case .http: HelloResponder.serve(socket)
+            case .proxy(let target): target.serve(socket)
+            }
         }
     }
 
