@@ -23,8 +23,8 @@ final class EchoHandler: ChannelInboundHandler {
 
 /// The default mode: `BackPressureHandler` stops reading while the connection cannot write
 /// (the other servers also stop reading while a write is pending), then `EchoHandler`.
-func runEcho(group: MultiThreadedEventLoopGroup, options: Options) async throws {
-    let server = try await ServerBootstrap(group: group)
+func runEcho(group: MultiThreadedEventLoopGroup, options: Options) throws {
+    let server = try ServerBootstrap(group: group)
         .benchmarkOptions(options)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -33,5 +33,5 @@ func runEcho(group: MultiThreadedEventLoopGroup, options: Options) async throws 
         }
         .bind(options)
     announce(server.localAddress, options: options)
-    try await server.closeFuture.get()
+    try server.closeFuture.wait()
 }

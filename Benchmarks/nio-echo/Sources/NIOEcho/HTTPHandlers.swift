@@ -51,8 +51,8 @@ final class HelloHandler: ChannelInboundHandler {
 
 /// `--http`: NIOHTTP1's server pipeline (request decoder, response encoder, pipelining and
 /// error handlers), then `HelloHandler`.
-func runHTTP(group: MultiThreadedEventLoopGroup, options: Options) async throws {
-    let server = try await ServerBootstrap(group: group)
+func runHTTP(group: MultiThreadedEventLoopGroup, options: Options) throws {
+    let server = try ServerBootstrap(group: group)
         .benchmarkOptions(options)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -62,5 +62,5 @@ func runHTTP(group: MultiThreadedEventLoopGroup, options: Options) async throws 
         }
         .bind(options)
     announce(server.localAddress, options: options)
-    try await server.closeFuture.get()
+    try server.closeFuture.wait()
 }

@@ -118,19 +118,27 @@ func announce(_ address: SocketAddress?, options: Options) {
     }
 }
 
+/// The main thread only waits: in the handler modes on the server's close future, in the async
+/// modes on a promise the server's task completes. No `async` main on purpose: that parks the
+/// main thread in libdispatch's `dispatch_main`, which valgrind (callgrind) cannot run.
 @main
 enum NIOEcho {
-    static func main() async {
+    static func main() {
         let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
         installExitSignals()
         if let path = options.path { socketFileToRemove = strdup(path) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             switch (options.http, options.async) {
-            case (false, false): try await runEcho(group: group, options: options)
-            case (false, true): try await runAsyncEcho(group: group, options: options)
-            case (true, false): try await runHTTP(group: group, options: options)
-            case (true, true): try await runAsyncHTTP(group: group, options: options)
+            case (false, false): try runEcho(group: group, options: options)
+            case (true, false): try runHTTP(group: group, options: options)
+            case (let http, true):
+                let finished = group.next().makePromise(of: Void.self)
+                finished.completeWithTask {
+                    http ? try await runAsyncHTTP(group: group, options: options)
+                        : try await runAsyncEcho(group: group, options: options)
+                }
+                try finished.futureResult.wait()
             }
         } catch {
             writeAll(2, "nio-echo: \(error)\n")
@@ -151,10 +159,10 @@ extension ServerBootstrap {
     }
 
     /// Binds a handler-based server where the options ask for it.
-    func bind(_ options: Options) async throws -> Channel {
+    func bind(_ options: Options) throws -> Channel {
         if let path = options.path {
-            return try await bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            return try bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
         }
-        return try await bind(host: options.host, port: options.port).get()
+        return try bind(host: options.host, port: options.port).wait()
     }
 }
