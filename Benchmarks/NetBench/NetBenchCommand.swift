@@ -43,7 +43,7 @@ struct TableCommand: ParsableCommand {
     @Flag(help: "A short run (whole run under a minute) for checking that everything works.")
     var quick = false
 
-    @Option(help: "Comma-separated servers to run: uv, node, net, net2 (net-echo --loops 2).")
+    @Option(help: "Comma-separated servers to run: uv, node, net, net2 (net-echo --loops 2); not by default: nio, nio-async (SwiftNIO).")
     var servers: String = "uv,node,net,net2"
 
     @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle.")

@@ -8,6 +8,10 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case net = "net-echo"
     /// Ours with two event loops sharing the port (`net-echo --loops 2`, TCP only).
     case net2 = "net-echo-loops2"
+    /// SwiftNIO, one event loop, a ChannelInboundHandler echo (`Benchmarks/nio-echo`).
+    case nio = "nio-echo"
+    /// SwiftNIO, one event loop, the echo through NIOAsyncChannel (`nio-echo --async`).
+    case nioAsync = "nio-echo-async"
 
     /// Column heading in the table.
     var title: String {
@@ -16,16 +20,20 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .node: return "Node net (node-echo)"
         case .net: return "swift-net (net-echo)"
         case .net2: return "swift-net, 2 loops (net-echo --loops 2)"
+        case .nio: return "SwiftNIO (nio-echo)"
+        case .nioAsync: return "SwiftNIO async (nio-echo --async)"
         }
     }
 
-    /// Parses a `--servers` entry: `uv`, `node`, `net` or the full names.
+    /// Parses a `--servers` entry: `uv`, `node`, `net`, `net2`, `nio`, `nio-async` or the full names.
     init?(argument: String) {
         switch argument.lowercased() {
         case "uv", "uv-echo", "libuv", "c": self = .uv
         case "node", "node-echo": self = .node
         case "net", "net-echo", "swift", "ours": self = .net
         case "net2", "net-echo-loops2", "loops2": self = .net2
+        case "nio", "nio-echo": self = .nio
+        case "nio-async", "nio-echo-async": self = .nioAsync
         default: return nil
         }
     }
@@ -75,6 +83,8 @@ extension ServerLaunch {
                 let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"
                 return ServerLaunch(kind: kind, command: nil, unavailableReason: firstLine)
             }
+        case .nio, .nioAsync:
+            return resolveNIO(kind, toolchain: toolchain, skipBuild: skipBuild, log: log)
         }
     }
 }
