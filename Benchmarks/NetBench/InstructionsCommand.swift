@@ -16,7 +16,7 @@ struct InstructionsCommand: ParsableCommand {
             """)
 
     /// Servers to count.
-    @Option(help: "Comma-separated servers: uv, net, net-async (net-echo --async), net2.")
+    @Option(help: "Comma-separated servers: uv, net, net-async (net-echo --async), net2, nio, nio-async.")
     var servers: String = "uv,net,net-async"
 
     /// Connection counts, one counted window each.
@@ -81,7 +81,7 @@ struct InstructionsCommand: ParsableCommand {
         let began = ContinuousClock.now
         let log = ProgressLog.start(at: began)
         let kinds = try NetBenchCommand.parseList(servers, ServerKind.init(argument:), "server").sorted()
-        guard !kinds.contains(.node) else { throw ValidationError("only uv and net run under callgrind") }
+        guard !kinds.contains(.node) else { throw ValidationError("node does not run under callgrind") }
         let counts = try NetBenchCommand.parseList(connections, { Int($0).flatMap { $0 > 0 ? $0 : nil } }, "connection count")
         let transportList = try NetBenchCommand.parseList(transports, Transport.init(rawValue:), "transport")
 
@@ -102,11 +102,15 @@ struct InstructionsCommand: ParsableCommand {
 
         let launches = kinds.map {
             ServerLaunch.resolve($0, toolchain: toolchain, programs: programs, netEcho: netEcho,
-                                 skipBuild: skipBuild, node: "node", log: log)
+                                 skipBuild: skipBuild, node: "node", log: log).forCallgrind(toolchain: toolchain, log: log)
         }
         var rows: [Row] = []
         for transport in transportList {
             for launch in launches {
+                guard launch.command != nil else {
+                    log("\(launch.kind.rawValue) \(transport.rawValue): skipped, unavailable: \(launch.unavailableReason ?? "?")")
+                    continue
+                }
                 rows += try measure(launch, transport: transport, counts: counts, callgrind: callgrind,
                                     loadGenerator: loadGenerator, pinning: pinning, directory: directory, log: log)
             }

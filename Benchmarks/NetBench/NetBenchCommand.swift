@@ -46,7 +46,7 @@ struct TableCommand: ParsableCommand {
     var quick = false
 
     @Option(help: ArgumentHelp(
-        "Comma-separated servers to run: uv, node, net, net2, net-async, node-http, haproxy (the default), net-data, node-data.",
+        "Comma-separated servers to run: uv, node, net, net2, net-async, node-http, haproxy (the default), net-data, node-data, nio, nio-async (SwiftNIO).",
         discussion: "net2 is net-echo --loops 2; net-data and node-data echo with on(data) + write; net-async is net-echo --async; node-http (http.createServer) runs in the http row only, haproxy in the proxy row only."))
     var servers: String = "uv,node,net,net2,net-async,node-http,haproxy"
 

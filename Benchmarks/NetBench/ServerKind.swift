@@ -18,6 +18,10 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case nodeHTTP = "node-http"
     /// HAProxy in `mode tcp`: proxy rows only.
     case haproxy = "haproxy"
+    /// SwiftNIO, one event loop, a ChannelInboundHandler echo (`Benchmarks/nio-echo`).
+    case nio = "nio-echo"
+    /// SwiftNIO, one event loop, the echo through NIOAsyncChannel (`nio-echo --async`).
+    case nioAsync = "nio-echo-async"
 
     /// Column heading in the table.
     var title: String {
@@ -31,10 +35,12 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .nodeData: return "Node on('data') (node-echo --echo data)"
         case .nodeHTTP: return "Node http (node-http)"
         case .haproxy: return "HAProxy (mode tcp)"
+        case .nio: return "SwiftNIO (nio-echo)"
+        case .nioAsync: return "SwiftNIO async (nio-echo --async)"
         }
     }
 
-    /// Parses a `--servers` entry: `uv`, `node`, `net` or the full names.
+    /// Parses a `--servers` entry: `uv`, `node`, `net`, `net2`, `nio`, `nio-async` or the full names.
     init?(argument: String) {
         switch argument.lowercased() {
         case "uv", "uv-echo", "libuv", "c": self = .uv
@@ -46,6 +52,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "node-data": self = .nodeData
         case "node-http": self = .nodeHTTP
         case "haproxy": self = .haproxy
+        case "nio", "nio-echo": self = .nio
+        case "nio-async", "nio-echo-async": self = .nioAsync
         default: return nil
         }
     }
@@ -99,6 +107,8 @@ extension ServerLaunch {
                 let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "build failed"
                 return ServerLaunch(kind: kind, command: nil, unavailableReason: firstLine)
             }
+        case .nio, .nioAsync:
+            return resolveNIO(kind, toolchain: toolchain, skipBuild: skipBuild, log: log)
         }
     }
 }

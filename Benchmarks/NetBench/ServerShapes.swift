@@ -1,6 +1,6 @@
 /// What each server kind does in each shape of program: echo (the load generator's scenarios),
 /// answer HTTP (`http`), proxy (`proxy`). A new kind takes part in a shape by adding one line to
-/// the switch here (for example `case .nio: return ["--http"]` in `httpArguments`).
+/// the switch here.
 extension ServerKind {
     /// Arguments after the server's program in every shape (`--loops 2`, `--echo data`, …).
     var launchArguments: [String] {
@@ -24,7 +24,7 @@ extension ServerKind {
     /// `launchArguments`; nil when it has none.
     var httpArguments: [String]? {
         switch self {
-        case .net, .net2, .netAsync, .node: return ["--http"]
+        case .net, .net2, .netAsync, .node, .nio, .nioAsync: return ["--http"]
         case .nodeHTTP: return []
         default: return nil
         }

@@ -93,7 +93,7 @@ struct Toolchain {
     }
 
     /// Runs a command to completion; throws with the tail of its log on failure.
-    private func run(_ arguments: [String], logName: String) throws {
+    func run(_ arguments: [String], logName: String) throws {
         let logPath = logDirectory + "/" + logName
         let child = try ChildProcess.spawn(
             name: arguments[0], arguments: arguments, stdout: .file(logPath), stderr: .file(logPath + ".err"))
@@ -107,7 +107,7 @@ struct Toolchain {
     }
 
     /// Runs a command and returns its stdout, trimmed.
-    private func capture(_ arguments: [String]) throws -> String {
+    func capture(_ arguments: [String]) throws -> String {
         let lines = try ChildProcess.output(of: arguments, errorLog: logDirectory + "/capture.err")
         return lines.joined(separator: "\n").split(separator: "\n").last.map(String.init) ?? ""
     }
