@@ -17,7 +17,8 @@ import Net
         var received = 0
         var nonZero = 0
         var rounds = 0
-        withLoop(timeout: 20000) { loop in
+        // 40 MB through a hex decoder and a byte scan: generous bound for sanitizer builds.
+        withLoop(timeout: 60_000) { loop in
             let server = Server(loop: loop) { conn in
                 conn.on(.error) { _ in }
                 conn.on(.data) { chunk in
