@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "net-chat", targets: ["Chat"]),
         .executable(name: "net-proxy", targets: ["Proxy"]),
         .executable(name: "net-http", targets: ["HTTPResponder"]),
+        .executable(name: "net-behind-balancer", targets: ["BehindBalancer"]),
         .executable(name: "net-unix", targets: ["UnixSocket"]),
         .executable(name: "net-echo-faces", targets: ["EchoFaces"]),
         .executable(name: "net-echo-service", targets: ["EchoService"]),
@@ -72,6 +73,7 @@ let package = Package(
         .executableTarget(name: "Chat", dependencies: ["Net"], path: "Examples/Chat"),
         .executableTarget(name: "Proxy", dependencies: ["Net"], path: "Examples/Proxy"),
         .executableTarget(name: "HTTPResponder", dependencies: ["Net"], path: "Examples/HTTPResponder"),
+        .executableTarget(name: "BehindBalancer", dependencies: ["Net"], path: "Examples/BehindBalancer"),
         .executableTarget(name: "UnixSocket", dependencies: ["Net"], path: "Examples/UnixSocket"),
         .executableTarget(name: "EchoFaces", dependencies: ["Net"], path: "Examples/EchoFaces"),
         .executableTarget(

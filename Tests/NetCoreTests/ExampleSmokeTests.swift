@@ -87,6 +87,41 @@ import Net
         #expect(bad?.hasPrefix("HTTP/1.1 400 Bad Request\r\n") == true, "reply: \(bad ?? "none")")
     }
 
+    /// Sends `data` on a new connection and returns what came back until the server closed it,
+    /// whether it ended or reset the connection (a refused connection may do either).
+    private func sendUntilClosed(_ data: Buffer, port: Int) -> String {
+        var received = ""
+        withLoop(timeout: 10_000) { loop in
+            let socket = dial(port, loop: loop)
+            socket.setEncoding(.latin1)
+            socket.on(.text) { received += $0 }
+            socket.on(.error) { _ in }
+            socket.write(data)
+        }
+        return received
+    }
+
+    // The README's "Behind a load balancer" program: a trusted balancer's header names the real
+    // client (printed, and its bytes echoed from the first one after the header); a blocked
+    // client named by a header gets nothing; a connection without a header is refused and
+    // reported, and the server goes on.
+    @Test func behindBalancerSeesTheRealClientAndRefusesTheRest() throws {
+        let (server, port) = try start("net-behind-balancer", ["0", "127.0.0.1"])
+        defer { kill(server) }
+        let echoed = exchange(Buffer("PROXY TCP4 198.51.100.7 127.0.0.1 4000 80\r\nhello"), port: port)
+        #expect(echoed?.toString() == "hello")
+        #expect(server.readLine() == "client 198.51.100.7:4000")
+        let blocked = sendUntilClosed(Buffer("PROXY TCP4 203.0.113.9 127.0.0.1 4001 80\r\nhello"), port: port)
+        #expect(blocked == "", "a blocked client got \(blocked)")
+        let bare = sendUntilClosed(Buffer("GET / HTTP/1.1\r\n\r\n"), port: port)
+        #expect(bare == "", "a connection without a header got \(bare)")
+        let refused = server.readLine()
+        #expect(refused?.hasPrefix("refused 127.0.0.1: ") == true, "printed \(refused ?? "nothing")")
+        let again = exchange(Buffer("PROXY TCP4 198.51.100.8 127.0.0.1 4002 80\r\nstill here"), port: port)
+        #expect(again?.toString() == "still here")
+        #expect(server.readLine() == "client 198.51.100.8:4002")
+    }
+
     @Test(arguments: ["callbacks", "async"]) func bothEchoFacesEchoEveryByte(face: String) throws {
         let (echo, port) = try start("net-echo-faces", [face, "0"])
         defer { kill(echo) }
