@@ -38,7 +38,7 @@ final class BenchmarkRunner {
                 }
                 do {
                     let server = try EchoServer.start(
-                        launch, transport: transport, directory: directory, cpu: pinning.serverCPU,
+                        launch, transport: transport, directory: directory, cpu: launch.kind.serverCPU(pinning),
                         draining: servers.values.compactMap { $0.process.stdout })
                     servers[launch.kind] = server
                     log("\(launch.kind.rawValue) \(transport.rawValue): listening (pid \(server.pid))")
@@ -135,7 +135,7 @@ final class BenchmarkRunner {
                 let server: EchoServer
                 do {
                     server = try EchoServer.start(
-                        launch, transport: transport, directory: directory, cpu: pinning.serverCPU,
+                        launch, transport: transport, directory: directory, cpu: launch.kind.serverCPU(pinning),
                         environment: counter.environment, tag: "-alloc")
                 } catch {
                     results += scenarios.map {

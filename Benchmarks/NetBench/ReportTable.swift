@@ -45,6 +45,9 @@ struct ReportTable {
         let m = report.machine
         out += "machine: \(m.cpus) CPUs, \(m.cpuModel), Linux \(m.kernel)\n"
         out += "pinning: \(report.pinning.summary)\n"
+        if report.servers.contains(.net2), report.pinning.serverCPU != nil {
+            out += "         except net-echo --loops 2, unpinned: its loops spread over the CPUs\n"
+        }
         let s = report.settings
         out += "timing:  warm-up \(Format.number(s.warmupSeconds)) s, window \(Format.number(s.durationSeconds)) s, "
             + "best of \(s.repetitions) (server order alternating); idle \(s.idleConnections) connections\n"

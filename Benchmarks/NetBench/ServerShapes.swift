@@ -12,6 +12,14 @@ extension ServerKind {
         }
     }
 
+    /// The CPU the server runs on: the server CPU of `pinning`, except for the loop group,
+    /// which runs unpinned so its loops spread over the CPUs as a group is meant to run (one
+    /// loop per core). Two loops pinned to one CPU measure the kernel switching between their
+    /// threads, not the loops (BENCHMARKS.md, "Two loops").
+    func serverCPU(_ pinning: CPUPinning) -> Int? {
+        self == .net2 ? nil : pinning.serverCPU
+    }
+
     /// Whether the kind echoes, and so has a column in the echo rows.
     var echoes: Bool {
         switch self {

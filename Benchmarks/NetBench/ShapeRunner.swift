@@ -36,7 +36,7 @@ extension BenchmarkRunner {
             var inHTTPMode = launch
             inHTTPMode.command = launch.command.map { $0 + extra }
             start(kind, "http", &servers, &missing) {
-                try EchoServer.start(inHTTPMode, transport: .tcp, directory: directory, cpu: pinning.serverCPU,
+                try EchoServer.start(inHTTPMode, transport: .tcp, directory: directory, cpu: kind.serverCPU(pinning),
                                      tag: "-http", draining: $0)
             }
         }
@@ -78,7 +78,7 @@ extension BenchmarkRunner {
             var asProxy = launch
             asProxy.command = launch.command.map { $0 + extra }
             start(kind, "proxy", &servers, &missing) {
-                try EchoServer.start(asProxy, transport: .tcp, directory: directory, cpu: pinning.serverCPU,
+                try EchoServer.start(asProxy, transport: .tcp, directory: directory, cpu: kind.serverCPU(pinning),
                                      tag: "-proxy", draining: $0)
             }
         }
