@@ -102,8 +102,11 @@ echo: release
 # Benchmark: net-echo against Node's net and raw libuv in C, echo, HTTP and proxy rows (see
 # BENCHMARKS.md); wrk and haproxy are installed when missing.
 # Extra options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--servers uv,net --json out.json".
+# The server table, then the client side (a swift-net ping-pong client against uv-echo, beside
+# the C load generator and a Node client); CLIENT_ARGS go to the second.
 bench: deps deps-bench
 	$(SWIFT) run -c release net-bench $(BENCH_ARGS)
+	$(SWIFT) run -c release net-bench client $(CLIENT_ARGS)
 
 bench-quick: deps deps-bench
 	$(SWIFT) run -c release net-bench --quick $(BENCH_ARGS)

@@ -177,23 +177,9 @@ struct ClientCommand: ParsableCommand {
     /// The command that runs net-loadgen: the given one, or the release build.
     private func netLoadgenCommand(root: String, directory: String, log: (String) -> Void) throws -> [String] {
         if let netLoadgen { return netLoadgen.split(separator: " ").map(String.init) }
-        if !skipBuild {
-            log("swift build -c release --product net-loadgen")
-            let child = try ChildProcess.spawn(
-                name: "swift", arguments: ["swift", "build", "--package-path", root, "-c", "release", "--product", "net-loadgen"],
-                stdout: .file(directory + "/swift-build-loadgen.log"), stderr: .file(directory + "/swift-build-loadgen.err"))
-            let status = child.wait(timeout: .seconds(1800))
-            guard status == 0 else {
-                let tail = (ProcessStats.readFile(directory + "/swift-build-loadgen.log") ?? "")
-                    .split(separator: "\n").suffix(10).joined(separator: "\n")
-                throw ProcessError(description: "building net-loadgen failed (\(ChildProcess.describe(status: status))):\n\(tail)")
-            }
-        }
-        let bin = try ChildProcess.output(of: ["swift", "build", "--package-path", root, "-c", "release", "--show-bin-path"],
-                                          errorLog: directory + "/show-bin-path.err").last ?? ""
-        let path = bin + "/net-loadgen"
-        guard access(path, X_OK) == 0 else { throw ProcessError(description: "\(path) does not exist") }
-        return [path]
+        let toolchain = Toolchain(packageRoot: root, logDirectory: directory)
+        if skipBuild { return [try toolchain.releasePath(of: "net-loadgen", package: root)] }
+        return [try toolchain.buildRelease("net-loadgen", package: root, log: log)]
     }
 
     private func arguments(_ command: [String], against server: EchoServer, duration: Double) -> [String] {

@@ -13,20 +13,12 @@ extension Toolchain {
     /// Builds `nio-echo` in release mode (the package's own `.build`, ignored by git) and returns
     /// its path, or throws with the reason it is unavailable.
     func buildNIOEcho(log: (String) -> Void) throws -> String {
-        log("swift build -c release --package-path Benchmarks/nio-echo --product nio-echo")
-        try run(["swift", "build", "--package-path", nioEchoPackage, "-c", "release", "--product", "nio-echo"],
-                logName: "swift-build-nio-echo.log")
-        return try nioEchoPath()
+        try buildRelease("nio-echo", package: nioEchoPackage, log: log)
     }
 
     /// Where `swift build -c release` puts `nio-echo`.
     func nioEchoPath() throws -> String {
-        let binPath = try capture(["swift", "build", "--package-path", nioEchoPackage, "-c", "release", "--show-bin-path"])
-        let path = binPath + "/nio-echo"
-        guard access(path, X_OK) == 0 else {
-            throw ProcessError(description: "\(path) does not exist")
-        }
-        return path
+        try releasePath(of: "nio-echo", package: nioEchoPackage)
     }
 
     /// A copy of `binary` without its DWARF sections (`strip --strip-debug`, symbols kept),

@@ -76,16 +76,28 @@ struct Toolchain {
     /// Builds `net-echo` in release mode (SwiftPM's default scratch path) and
     /// returns its path, or throws with the reason it is unavailable.
     func buildNetEcho(log: (String) -> Void) throws -> String {
-        log("swift build -c release --product net-echo")
-        try run(["swift", "build", "--package-path", packageRoot, "-c", "release", "--product", "net-echo"],
-                logName: "swift-build.log")
-        return try netEchoPath()
+        try buildRelease("net-echo", package: packageRoot, log: log)
     }
 
     /// Where `swift build -c release` puts `net-echo`.
     func netEchoPath() throws -> String {
-        let binPath = try capture(["swift", "build", "--package-path", packageRoot, "-c", "release", "--show-bin-path"])
-        let path = binPath + "/net-echo"
+        try releasePath(of: "net-echo", package: packageRoot)
+    }
+
+    /// Builds `product` of the package at `package` in release mode and returns its path, or
+    /// throws with the reason it is unavailable (the build log's tail).
+    func buildRelease(_ product: String, package: String, log: (String) -> Void) throws -> String {
+        let relative = package == packageRoot ? "" : " --package-path " + package.dropFirst(packageRoot.count + 1)
+        log("swift build -c release\(relative) --product \(product)")
+        try run(["swift", "build", "--package-path", package, "-c", "release", "--product", product],
+                logName: "swift-build-\(product).log")
+        return try releasePath(of: product, package: package)
+    }
+
+    /// Where `swift build -c release` puts `product` of the package at `package`.
+    func releasePath(of product: String, package: String) throws -> String {
+        let binPath = try capture(["swift", "build", "--package-path", package, "-c", "release", "--show-bin-path"])
+        let path = binPath + "/" + product
         guard access(path, X_OK) == 0 else {
             throw ProcessError(description: "\(path) does not exist")
         }
