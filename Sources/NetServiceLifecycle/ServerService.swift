@@ -81,12 +81,18 @@ public final class ServerService: Service, Sendable {
             loop.execute {
                 let server = Server(options, loop: loop, connectionListener: listener)
                 var started = false
+                // A server that failed to listen is given up: its listeners (which capture it)
+                // go with it, or it would keep itself alive.
+                let giveUp = { [weak server] (error: NetError) in
+                    started = true
+                    server?.removeAllListeners()
+                    continuation.resume(throwing: error)
+                }
                 server.on(.error) { error in
                     if started {
                         logger.error("server error: \(error)", metadata: ["code": "\(error.code.rawValue)"])
                     } else {
-                        started = true
-                        continuation.resume(throwing: error)
+                        giveUp(error)
                     }
                 }
                 do throws(NetError) {
@@ -95,8 +101,7 @@ public final class ServerService: Service, Sendable {
                         continuation.resume(returning: (LoopBound(server, loop: loop), (try? server.address())?.port ?? port))
                     }
                 } catch {
-                    started = true
-                    continuation.resume(throwing: error)
+                    giveUp(error)
                 }
             }
         }

@@ -55,6 +55,8 @@ import NetServiceLifecycle
         #expect(error?.syscall == "listen")
         #expect(service.port == nil)
         await service.group.shutdown(gracePeriod: 0)
+        // The server that failed to listen is gone, not kept alive by its own listeners.
+        #expect(service.group.loops[0].liveEmitters == 0, "a server that failed to listen was never released")
     }
 }
 

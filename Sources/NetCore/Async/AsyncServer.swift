@@ -120,14 +120,14 @@ public final class AsyncServer: Sendable {
             let server: AsyncServer
 
             /// The next connection, waiting for one to arrive; `nil` once the server closed.
-            public mutating func next() async throws(NetError) -> AsyncSocket? {
+            nonisolated(nonsending) public mutating func next() async throws(NetError) -> AsyncSocket? {
                 try await server.accept()
             }
         }
     }
 
     /// Accepts the next connection.
-    func accept() async throws(NetError) -> AsyncSocket? {
+    nonisolated(nonsending) func accept() async throws(NetError) -> AsyncSocket? {
         guard loop.isCurrent else {
             loop.ensureRunning()
             return try await withTaskExecutorPreference(loop) { () async throws(NetError) in try await self.accept() }

@@ -91,7 +91,7 @@ public struct AsyncLineSequence<Base: AsyncSequence>: AsyncSequence where Base.E
         var index = 0
 
         /// The next line, `nil` at the end of the stream.
-        public mutating func next() async throws(NetError) -> String? {
+        nonisolated(nonsending) public mutating func next() async throws(NetError) -> String? {
             while index == ready.count {
                 guard chunks != nil else { return nil }
                 ready.removeAll(keepingCapacity: true)
