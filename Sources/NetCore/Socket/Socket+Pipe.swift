@@ -31,8 +31,17 @@ extension Socket {
     @inline(__always)
     func deliverToPipes(_ chunk: Buffer) {
         var full = false
-        pipeTargets.forEach { target, _ in
-            if !target.write(chunk) { full = true }
+        if let only = pipeTargets.onlySocket {
+            // One destination (an echo's `socket.pipe(socket)`, a proxy's leg): borrowed, not
+            // retained. Sound because the strong list holds it until the link is removed, and
+            // only `unpipe` and `'close'` remove links, neither of which `write` can run: it
+            // never calls out synchronously (its callback, `'error'` and `'drain'` wait for a
+            // tick, and a destroy closes the handle, whose `'close'` comes later).
+            full = !only._withUnsafeGuaranteedRef { $0.write(chunk) }
+        } else {
+            pipeTargets.forEach { target, _ in
+                if !target.write(chunk) { full = true }
+            }
         }
         if full {
             // A pipe's own backpressure stops reading at once instead of buffering up to the
