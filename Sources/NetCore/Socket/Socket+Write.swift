@@ -144,7 +144,7 @@ extension Socket {
     private func writeNow(
         _ bytes: UnsafeRawBufferPointer, owned: Buffer?, callback: ((NetError?) -> Void)?, text: String? = nil
     ) -> Bool {
-        guard let h = handle else {
+        guard handle != nil else {
             // Node's `_writeGeneric` without a handle: the write fails with ERR_SOCKET_CLOSED.
             let error = NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
             if let callback { loop.nextTick { callback(error) } }
@@ -153,7 +153,10 @@ extension Socket {
         }
         state.accepted(bytes.count)
         if timeoutMs > 0 { refreshTimeout() }
-        let n = h.tryWrite(bytes)
+        // The stream's memory, not the handle object: the socket holds the handle, and nothing
+        // between here and the try-write can let go of it, so no retain is needed for the call
+        // (one retain and release per write, measured with `make bench-instr`).
+        let n = StreamHandle.tryWrite(bytes, on: handle.unsafelyUnwrapped.stream)
         if n < 0 {
             let error = NetError.errno(Int32(n), syscall: "write")
             if let callback { loop.nextTick { callback(error) } }

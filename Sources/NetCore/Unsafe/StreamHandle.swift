@@ -67,10 +67,19 @@ final class StreamHandle: Handle {
     /// Writes what the kernel takes now without blocking. Returns the byte count (0 when it
     /// would block) or a negative uv error.
     func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Int {
+        StreamHandle.tryWrite(bytes, on: stream)
+    }
+
+    /// `tryWrite` on a stream's memory, for a caller that holds the handle already and need not
+    /// retain it for the call (`Socket.writeNow`): `uv_try_write` never calls back, so nothing
+    /// can release the handle while it runs.
+    @inline(__always)
+    static func tryWrite(_ bytes: UnsafeRawBufferPointer, on stream: UnsafeMutablePointer<uv_stream_t>) -> Int {
         guard bytes.count > 0 else { return 0 }
-        var buf = uv_buf_init(
-            UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
-            UInt32(Swift.min(bytes.count, WriteChunk.maxBytes)))
+        // `uv_buf_t` built in place: `uv_buf_init` is a call into libuv for two stores.
+        var buf = uv_buf_t(
+            base: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
+            len: Swift.min(bytes.count, WriteChunk.maxBytes))
         let r = uv_try_write(stream, &buf, 1)
         if r == UV_EAGAIN.rawValue { return 0 }
         return Int(r)
@@ -148,14 +157,17 @@ final class StreamHandle: Handle {
 /// (1,328 → 1,492 on one TCP connection; 926 → 1,092 on 64), a retain and release of the handle
 /// and of the socket per callback. It is sound because the loop holds both for as long as the
 /// handle is open (`Handle.opened()`, and `socket` is cleared only in `didClose`).
+///
+/// Both read `data` as a field rather than through `uv_handle_get_data`, which is a call into
+/// libuv for one load (`data` is a public field of every handle).
 private let streamAlloc: uv_alloc_cb = { h, _, buf in
-    guard let data = uv_handle_get_data(h) else { return }
+    guard let data = h?.pointee.data else { return }
     Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.allocate(buf!) }
 }
 
 /// libuv delivers a read: bytes, end of stream, or an error.
 private let streamRead: uv_read_cb = { s, nread, _ in
-    guard let s, let data = uv_handle_get_data(cuv_handle(s)) else { return }
+    guard let data = s?.pointee.data else { return }
     Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.didRead(nread) }
 }
 
@@ -167,7 +179,7 @@ extension StreamHandle {
             return
         }
         let (base, size) = slab.pointee.next()
-        buf.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
+        buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
     }
 
     @inline(__always)
@@ -178,7 +190,7 @@ extension StreamHandle {
                 if usesOnread, let state = socket.onread {
                     socket.onReadInto(state, count: nread)
                 } else {
-                    socket.onRead(slab.pointee.take(nread))
+                    slab.pointee.withTaken(nread) { socket.onRead($0) }
                 }
             } else if nread < 0 {
                 socket.onReadError(Int32(nread))
