@@ -15,6 +15,12 @@ extension StreamState {
     mutating func received(_ chunk: Buffer) -> ReadOutcome {
         bytesRead += chunk.count
         if flow == .flowing && readBuffer.isEmpty { return .deliver }
+        return buffer(chunk)
+    }
+
+    /// A chunk that waits: buffered, out of line, so the read path inlines only the usual case.
+    @inline(never)
+    private mutating func buffer(_ chunk: Buffer) -> ReadOutcome {
         readBuffer.append(chunk)
         readableLength += chunk.count
         return readableLength >= readableHighWaterMark ? .bufferedStopReading : .buffered

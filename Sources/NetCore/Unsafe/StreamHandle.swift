@@ -151,8 +151,8 @@ final class StreamHandle: Handle {
 /// keeps alive while the handle is open; the callbacks borrow it (and its socket) without
 /// retaining either, since this is the hottest path of all.
 ///
-/// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here and
-/// only here: measured with `make bench-instr`, replacing it by `takeUnretainedValue()` in these
+/// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here (and
+/// in the few other data-path places `Sources/NetCore/README.md` lists): measured with `make bench-instr`, replacing it by `takeUnretainedValue()` in these
 /// two callbacks and in `didRead` costs 164 more instructions per 64-byte echoed round trip
 /// (1,328 → 1,492 on one TCP connection; 926 → 1,092 on 64), a retain and release of the handle
 /// and of the socket per callback. It is sound because the loop holds both for as long as the
@@ -192,13 +192,23 @@ extension StreamHandle {
         buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
     }
 
+    /// A read into the socket's `onread` memory (out of line: the slab read is the hot one).
+    @inline(never)
+    private func didReadInPlace(_ socket: Socket, _ nread: Int) {
+        if let state = socket.onread {
+            socket.onReadInto(state, count: nread)
+        } else {
+            slab.pointee.withTaken(nread) { socket.onRead($0) }
+        }
+    }
+
     @inline(__always)
     fileprivate func didRead(_ nread: Int) {
         guard let ref = socketRef else { return }
         ref._withUnsafeGuaranteedRef { socket in
             if nread > 0 {
-                if usesOnread, let state = socket.onread {
-                    socket.onReadInto(state, count: nread)
+                if usesOnread {
+                    didReadInPlace(socket, nread)
                 } else {
                     slab.pointee.withTaken(nread) { socket.onRead($0) }
                 }
