@@ -148,10 +148,48 @@ public final class ListenerTable {
     private struct Entry {
         let name: String
         let type: ObjectIdentifier
-        var boxes: ContiguousArray<AnyObject>
-        var onceCount: Int
+        var boxes: ContiguousArray<AnyObject> { didSet { refreshSolo() } }
+        var onceCount: Int { didSet { refreshSolo() } }
+        /// The one listener, unretained, when the event has exactly one and it is not a
+        /// once-listener (the usual `'data'` listener): `emit` calls it without copying the array.
+        /// Valid while `boxes` holds it, since every change of `boxes` sets it again.
+        private(set) var solo: Unmanaged<AnyObject>?
+
+        init(name: String, type: ObjectIdentifier, boxes: ContiguousArray<AnyObject>, onceCount: Int) {
+            self.name = name
+            self.type = type
+            self.boxes = boxes
+            self.onceCount = onceCount
+            refreshSolo()
+        }
+
+        private mutating func refreshSolo() {
+            solo = boxes.count == 1 && onceCount == 0 ? Unmanaged.passUnretained(boxes[0]) : nil
+        }
     }
     @exclusivity(unchecked) private var entries: ContiguousArray<Entry> = []
+
+    /// How many emits of this table are running (a listener may emit again).
+    @exclusivity(unchecked) private var emitting = 0
+    /// The listener lists as running emits saw them, kept once a listener changed them, until
+    /// the outermost emit returns: an emit calling a `solo` listener holds no copy of its own.
+    @exclusivity(unchecked) private var pinned: [ContiguousArray<Entry>] = []
+
+    /// Called before every change of `entries`: while an emit runs, the lists it may still be
+    /// calling from stay alive (the change then copies instead of editing them in place).
+    @inline(__always)
+    private func pinIfEmitting() {
+        if emitting > 0 { pinned.append(entries) }
+    }
+
+    /// The outermost emit returned: let the pinned lists go. They are taken out first, so that
+    /// whatever their release runs (a captured object's deinit) finds the table consistent.
+    @inline(never)
+    private func unpin() {
+        let old = pinned
+        pinned = []
+        withExtendedLifetime(old) {}
+    }
 
     /// Told the name of each event that gains a listener (Node's `'newListener'`), so an emitter
     /// can react, as a socket starts flowing when a `'data'` listener arrives. The emitter owns
@@ -170,6 +208,7 @@ public final class ListenerTable {
     }
 
     func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) {
+        pinIfEmitting()
         let type = ObjectIdentifier(P.self)
         let once = box.once
         if let i = index(name, type) {
@@ -183,16 +222,23 @@ public final class ListenerTable {
 
     func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {
         guard let i = index(name, type), let j = entries[i].boxes.firstIndex(where: { $0 === box }) else { return }
+        pinIfEmitting()
         if unsafeDowncast(box, to: AnyListenerBox.self).once { entries[i].onceCount -= 1 }
         entries[i].boxes.remove(at: j)
         if entries[i].boxes.isEmpty { entries.remove(at: i) }
     }
 
     func removeAll(_ name: String, _ type: ObjectIdentifier) {
-        if let i = index(name, type) { entries.remove(at: i) }
+        if let i = index(name, type) {
+            pinIfEmitting()
+            entries.remove(at: i)
+        }
     }
 
-    func removeAll() { entries.removeAll() }
+    func removeAll() {
+        pinIfEmitting()
+        entries.removeAll()
+    }
 
     func count(_ name: String, _ type: ObjectIdentifier) -> Int {
         index(name, type).map { entries[$0].boxes.count } ?? 0
@@ -221,6 +267,16 @@ public final class ListenerTable {
     private func emitListed<P>(_ name: String, _ payload: P) -> Bool {
         let type = ObjectIdentifier(P.self)
         guard let i = index(name, type) else { return false }
+        if let solo = entries[i].solo {
+            // One listener: called without copying the array (a retain and release per event,
+            // measured with `make bench-instr`). Sound because `pinIfEmitting` keeps the list
+            // that holds it alive if the listener (or one it calls) changes the table.
+            emitting += 1
+            solo._withUnsafeGuaranteedRef { unsafeDowncast($0, to: ListenerBox<P>.self).call(payload) }
+            emitting -= 1
+            if emitting == 0 && !pinned.isEmpty { unpin() }
+            return true
+        }
         let boxes = entries[i].boxes
         // Index loops: a for-in over the array goes through its generic iterator, which in an
         // unoptimised build allocates a coroutine frame per element, on every data event.
