@@ -39,7 +39,8 @@ struct ReadSlab {
             switchSlab()
         }
         let base = storage.withBytes { $0 }
-        return (base + used, ReadSlab.size - used)
+        // Wrapping arithmetic: `used` stays within 0...size, so no overflow check is needed.
+        return (base + used, ReadSlab.size &- used)
     }
 
     /// Parks the current slab (still held by someone) and continues in a free spare, or a new one.
@@ -66,8 +67,9 @@ struct ReadSlab {
     @inline(__always)
     mutating func withTaken<R>(_ count: Int, _ body: (Buffer) -> R) -> R {
         let at = used
-        // Keep later reads 16-byte aligned.
-        used = min(ReadSlab.size, used + ((count + 15) & ~15))
+        // Keep later reads 16-byte aligned. Wrapping arithmetic: `count` is at most the free
+        // tail `next()` gave (libuv reads no more), so nothing here can overflow.
+        used = min(ReadSlab.size, used &+ ((count &+ 15) & ~15))
         return Unmanaged.passUnretained(storage)._withUnsafeGuaranteedRef { storage in
             body(Buffer(storage: storage, offset: at, count: count))
         }
