@@ -13,7 +13,8 @@ extension StreamState {
     /// A chunk arrived from the kernel.
     @inline(__always)
     mutating func received(_ chunk: Buffer) -> ReadOutcome {
-        bytesRead += chunk.count
+        // Wrapping: a count of bytes moved cannot reach 2^63, so the overflow check is dead weight.
+        bytesRead &+= chunk.count
         if flow == .flowing && readBuffer.isEmpty { return .deliver }
         return buffer(chunk)
     }
