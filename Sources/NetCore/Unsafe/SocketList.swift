@@ -3,8 +3,9 @@
 /// others only point at them (`unowned(unsafe)`, the first one as an unretained `Unmanaged`), and
 /// rely on the pipe links being removed from both sides before a socket goes (`Socket+Pipe.swift`:
 /// both lists are unlinked together when either socket closes, goes away or unpipes), so a
-/// pointer is never followed after its socket is gone. Each entry carries a flag (for destinations: whether to end them). Reference counting
-/// is left to Swift: copying the list copies strong references, never raw ones.
+/// pointer is never followed after its socket is gone. Each entry carries a flag (for
+/// destinations: whether to end them). Reference counting is left to Swift: copying the list
+/// copies strong references, never raw ones.
 struct SocketList {
     private struct Entry {
         /// The reference that keeps the socket alive, in a strong list.

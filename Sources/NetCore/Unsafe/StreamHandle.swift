@@ -161,8 +161,9 @@ final class StreamHandle: Handle {
 /// retaining either, since this is the hottest path of all.
 ///
 /// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here (and
-/// in the few other data-path places `Sources/NetCore/README.md` lists): measured with `make bench-instr`, replacing it by `takeUnretainedValue()` in these
-/// two callbacks and in `didRead` costs 164 more instructions per 64-byte echoed round trip
+/// in the few other data-path places `Sources/NetCore/README.md` lists): measured with
+/// `make bench-instr`, replacing it by `takeUnretainedValue()` in these two callbacks and in
+/// `didRead` costs 164 more instructions per 64-byte echoed round trip
 /// (1,328 → 1,492 on one TCP connection; 926 → 1,092 on 64), a retain and release of the handle
 /// and of the socket per callback. It is sound because the loop holds both for as long as the
 /// handle is open (`Handle.opened()`, and `socket` is cleared only in `didClose`).
