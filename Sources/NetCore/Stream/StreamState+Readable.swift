@@ -13,8 +13,15 @@ extension StreamState {
     /// A chunk arrived from the kernel.
     @inline(__always)
     mutating func received(_ chunk: Buffer) -> ReadOutcome {
-        bytesRead += chunk.count
+        // Wrapping: a count of bytes moved cannot reach 2^63, so the overflow check is dead weight.
+        bytesRead &+= chunk.count
         if flow == .flowing && readBuffer.isEmpty { return .deliver }
+        return buffer(chunk)
+    }
+
+    /// A chunk that waits: buffered, out of line, so the read path inlines only the usual case.
+    @inline(never)
+    private mutating func buffer(_ chunk: Buffer) -> ReadOutcome {
         readBuffer.append(chunk)
         readableLength += chunk.count
         return readableLength >= readableHighWaterMark ? .bufferedStopReading : .buffered

@@ -39,9 +39,10 @@ extension StreamState {
         connection == .open && corked == 0 && writeQueue.isEmpty && !writeInFlight
     }
 
-    /// A write of `count` bytes was accepted (it counts in `bytesWritten` from now on).
+    /// A write of `count` bytes was accepted (it counts in `bytesWritten` from now on). Wrapping
+    /// addition: a count of bytes moved cannot reach 2^63, so an overflow check is dead weight.
     @inline(__always)
-    mutating func accepted(_ count: Int) { bytesWritten += count }
+    mutating func accepted(_ count: Int) { bytesWritten &+= count }
 
     /// The kernel took a whole write at once: the answer `write` gives. When it is false, a
     /// `'drain'` is owed and the driver queues the drain tick.

@@ -39,7 +39,8 @@ struct ReadSlab {
             switchSlab()
         }
         let base = storage.withBytes { $0 }
-        return (base + used, ReadSlab.size - used)
+        // Wrapping arithmetic: `used` stays within 0...size, so no overflow check is needed.
+        return (base + used, ReadSlab.size &- used)
     }
 
     /// Parks the current slab (still held by someone) and continues in a free spare, or a new one.
@@ -53,6 +54,25 @@ struct ReadSlab {
         spares.append(storage)
         storage = BufferStorage.make(ReadSlab.size)
         used = 0
+    }
+
+    /// Calls `body` with the `count` bytes just read into the memory `next()` gave, as a buffer
+    /// that borrows the slab's storage instead of retaining it. Whatever keeps the chunk (a
+    /// queued write, a listener) copies it and so retains the storage as usual; a chunk that is
+    /// only looked at and written through costs no reference counting (one retain and release
+    /// per read, measured with `make bench-instr`).
+    ///
+    /// Safety: the slab holds `storage` for the whole call, since only `next()` replaces it, and
+    /// libuv never asks for read memory from inside a read callback (`uv_run` does not nest).
+    @inline(__always)
+    mutating func withTaken<R>(_ count: Int, _ body: (Buffer) -> R) -> R {
+        let at = used
+        // Keep later reads 16-byte aligned. Wrapping arithmetic: `count` is at most the free
+        // tail `next()` gave (libuv reads no more), so nothing here can overflow.
+        used = min(ReadSlab.size, used &+ ((count &+ 15) & ~15))
+        return Unmanaged.passUnretained(storage)._withUnsafeGuaranteedRef { storage in
+            body(Buffer(storage: storage, offset: at, count: count))
+        }
     }
 
     /// The `count` bytes just read into the memory `next()` gave, as a buffer.

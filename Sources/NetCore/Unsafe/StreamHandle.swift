@@ -26,11 +26,18 @@ final class StreamHandle: Handle {
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind
         self.slab = loop.readSlab
-        super.init(loop: loop, size: StreamHandle.handleSize + MemoryLayout<uv_shutdown_t>.size)
+        super.init(loop: loop, size: StreamHandle.tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size)
     }
 
     /// Room for either kind of handle, rounded for the shutdown request that follows it.
     static let handleSize = (max(MemoryLayout<uv_tcp_t>.size, MemoryLayout<uv_pipe_t>.size) + 15) & ~15
+
+    /// Where `tryWrite` describes its bytes: one `uv_buf_t` after the shutdown request, in the
+    /// handle's own memory. `uv_try_write` reads it only during the call, and calls run one at
+    /// a time on the loop's thread, so one per handle is enough. On the stack instead, its
+    /// address taken makes every function it is inlined into set up a stack protector (about 6
+    /// instructions per write, measured with `make bench-instr`).
+    static let tryWriteBufferOffset = (handleSize + MemoryLayout<uv_shutdown_t>.size + 15) & ~15
 
     var stream: UnsafeMutablePointer<uv_stream_t> { raw.assumingMemoryBound(to: uv_stream_t.self) }
     var tcp: UnsafeMutablePointer<uv_tcp_t> { raw.assumingMemoryBound(to: uv_tcp_t.self) }
@@ -67,11 +74,22 @@ final class StreamHandle: Handle {
     /// Writes what the kernel takes now without blocking. Returns the byte count (0 when it
     /// would block) or a negative uv error.
     func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Int {
+        StreamHandle.tryWrite(bytes, on: stream)
+    }
+
+    /// `tryWrite` on a stream's memory, for a caller that holds the handle already and need not
+    /// retain it for the call (`Socket.writeNow`): `uv_try_write` never calls back, so nothing
+    /// can release the handle while it runs.
+    @inline(__always)
+    static func tryWrite(_ bytes: UnsafeRawBufferPointer, on stream: UnsafeMutablePointer<uv_stream_t>) -> Int {
         guard bytes.count > 0 else { return 0 }
-        var buf = uv_buf_init(
-            UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
-            UInt32(Swift.min(bytes.count, WriteChunk.maxBytes)))
-        let r = uv_try_write(stream, &buf, 1)
+        // `uv_buf_t` built in place (`uv_buf_init` is a call into libuv for two stores), in the
+        // handle's memory (see `tryWriteBufferOffset`).
+        let buf = (UnsafeMutableRawPointer(stream) + tryWriteBufferOffset).assumingMemoryBound(to: uv_buf_t.self)
+        buf.pointee = uv_buf_t(
+            base: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
+            len: Swift.min(bytes.count, WriteChunk.maxBytes))
+        let r = uv_try_write(stream, buf, 1)
         if r == UV_EAGAIN.rawValue { return 0 }
         return Int(r)
     }
@@ -142,32 +160,56 @@ final class StreamHandle: Handle {
 /// keeps alive while the handle is open; the callbacks borrow it (and its socket) without
 /// retaining either, since this is the hottest path of all.
 ///
-/// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here and
-/// only here: measured with `make bench-instr`, replacing it by `takeUnretainedValue()` in these
-/// two callbacks and in `didRead` costs 164 more instructions per 64-byte echoed round trip
+/// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here (and
+/// in the few other data-path places `Sources/NetCore/README.md` lists): measured with
+/// `make bench-instr`, replacing it by `takeUnretainedValue()` in these two callbacks and in
+/// `didRead` costs 164 more instructions per 64-byte echoed round trip
 /// (1,328 → 1,492 on one TCP connection; 926 → 1,092 on 64), a retain and release of the handle
 /// and of the socket per callback. It is sound because the loop holds both for as long as the
 /// handle is open (`Handle.opened()`, and `socket` is cleared only in `didClose`).
+///
+/// Both read `data` as a field rather than through `uv_handle_get_data`, which is a call into
+/// libuv for one load (`data` is a public field of every handle).
+///
+/// The alloc callback borrows the handle only to read which memory to use: a closure that small
+/// is inlined into the callback, where a larger one stays a call of its own (about 15
+/// instructions per read, measured with `make bench-instr`).
 private let streamAlloc: uv_alloc_cb = { h, _, buf in
-    guard let data = uv_handle_get_data(h) else { return }
-    Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.allocate(buf!) }
+    guard let data = h?.pointee.data, let buf else { return }
+    let owner = Unmanaged<StreamHandle>.fromOpaque(data)
+    if let slab = owner._withUnsafeGuaranteedRef({ $0.usesOnread ? nil : $0.slab }) {
+        let (base, size) = slab.pointee.next()
+        buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
+    } else {
+        owner._withUnsafeGuaranteedRef { $0.allocateOnread(buf) }
+    }
 }
 
 /// libuv delivers a read: bytes, end of stream, or an error.
 private let streamRead: uv_read_cb = { s, nread, _ in
-    guard let s, let data = uv_handle_get_data(cuv_handle(s)) else { return }
+    guard let data = s?.pointee.data else { return }
     Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.didRead(nread) }
 }
 
 extension StreamHandle {
-    @inline(__always)
-    fileprivate func allocate(_ buf: UnsafeMutablePointer<uv_buf_t>) {
-        if usesOnread, let memory = socket?.onreadMemory() {
+    /// Read memory for a socket in `onread` mode: its own buffer, or the slab if it has none.
+    fileprivate func allocateOnread(_ buf: UnsafeMutablePointer<uv_buf_t>) {
+        if let memory = socket?.onreadMemory() {
             buf.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
             return
         }
         let (base, size) = slab.pointee.next()
-        buf.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
+        buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
+    }
+
+    /// A read into the socket's `onread` memory (out of line: the slab read is the hot one).
+    @inline(never)
+    private func didReadInPlace(_ socket: Socket, _ nread: Int) {
+        if let state = socket.onread {
+            socket.onReadInto(state, count: nread)
+        } else {
+            slab.pointee.withTaken(nread) { socket.onRead($0) }
+        }
     }
 
     @inline(__always)
@@ -175,10 +217,10 @@ extension StreamHandle {
         guard let ref = socketRef else { return }
         ref._withUnsafeGuaranteedRef { socket in
             if nread > 0 {
-                if usesOnread, let state = socket.onread {
-                    socket.onReadInto(state, count: nread)
+                if usesOnread {
+                    didReadInPlace(socket, nread)
                 } else {
-                    socket.onRead(slab.pointee.take(nread))
+                    slab.pointee.withTaken(nread) { socket.onRead($0) }
                 }
             } else if nread < 0 {
                 socket.onReadError(Int32(nread))
