@@ -6,7 +6,7 @@ import Foundation
 struct InstructionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instructions",
-        abstract: "Instructions (callgrind Ir) per 64-byte ping-pong round trip: uv-echo and net-echo.",
+        abstract: "Instructions (callgrind Ir) per 64-byte ping-pong round trip: uv-echo, net-echo and the others named.",
         discussion: """
             Starts each server under valgrind --tool=callgrind, runs Benchmarks/bin/loadgen --scenario \
             pingpong against it, and runs callgrind_control -d when the load generator prints `start` \
@@ -36,7 +36,7 @@ struct InstructionsCommand: ParsableCommand {
     var duration: Double = 8
 
     /// Functions in the profile table.
-    @Option(help: "Functions listed from net-echo's dump (0: none).")
+    @Option(help: "Functions listed from the dumps of net-echo and net-echo --async (0: none).")
     var top: Int = 12
 
     /// CPU pinning of server and load generator.
