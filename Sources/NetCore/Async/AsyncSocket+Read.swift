@@ -66,7 +66,7 @@ final class ReadLease: Sendable {
         if socket.loop.isCurrent { detach() } else { socket.loop.submit(detach) }
     }
 
-    nonisolated(nonsending) func next() async throws(NetError) -> Buffer? {
+    @inline(__always) nonisolated(nonsending) func next() async throws(NetError) -> Buffer? {
         let s = socket
         guard s.loop.isCurrent else {
             return try await s.hop { () async throws(NetError) in try await self.next() }
