@@ -3,34 +3,16 @@ import Foundation
 @testable import NetCore
 
 /// Connects that never complete: Node's internet tests aim at an address that drops SYNs. On
-/// loopback the same happens at a listener whose accept queue is full: a socket listening with
-/// a backlog of 0 that holds one connection it never accepts ignores every further SYN.
+/// loopback the same happens at a listener whose accept queue is full (`RawListener(full:)`: a
+/// backlog of 0 and one connection it never accepts, so every further SYN goes unanswered).
 @Suite struct ConnectBlackHoleTests {
-    /// A loopback port whose SYNs go unanswered, and the descriptors that make it so (the
-    /// caller closes them).
-    private func blackHole() throws -> (port: Int, fds: [Int32]) {
-        let (listener, port) = boundLoopbackSocket()
-        try #require(listen(listener, 0) == 0, "listen(0) failed: errno \(errno)")
-        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(r == 0, "the connection that fills the accept queue failed: errno \(errno)")
-        return (port, [filler, listener])
-    }
-
     // node: test/internet/test-net-connect-timeout.js — setTimeout on a socket whose connect
     // never completes: 'timeout' fires while it is still connecting, 'connect' never does, and
     // destroy() from the listener closes it without an error.
     @Test func timeoutFiresWhileConnecting() throws {
-        let (port, fds) = try blackHole()
-        defer { fds.forEach { close($0) } }
+        let blackHole = try #require(RawListener(host: "127.0.0.1", full: true), "cannot fill an accept queue")
+        defer { blackHole.close() }
+        let port = blackHole.port
         let log = Log()
         var elapsed: UInt64 = 0
         try withLoop(timeout: 10_000) { loop in
@@ -57,9 +39,9 @@ import Foundation
     // nothing else in this loop is alive. (While a connect is still in flight, its request
     // keeps the loop alive, in libuv and so in Node.)
     @Test func unrefAfterConnectLetsTheLoopEnd() throws {
-        let (listener, port) = boundLoopbackSocket()
-        defer { close(listener) }
-        try #require(listen(listener, 8) == 0, "listen failed: errno \(errno)")
+        let listener = try #require(RawListener(host: "127.0.0.1", full: false), "cannot listen")
+        defer { listener.close() }
+        let port = listener.port
         let log = Log()
         let loop = EventLoop()
         loop.onUnhandledError = { error, _ in log("unhandled \(error.code)") }
