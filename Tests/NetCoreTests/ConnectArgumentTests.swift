@@ -20,17 +20,19 @@ import Foundation
         let cuv = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/CUV").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swiftc", "-typecheck", "-I", modules, "-I", cuv, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        // The compiler's diagnostics go to stderr: the shell joins them to stdout for the reader.
+        let command = ["swiftc", "-typecheck", "-I", modules, "-I", cuv, file.path].map { "'\($0)'" }
+        let compiler = try #require(ChildProcess("/bin/sh", ["-c", command.joined(separator: " ") + " 2>&1"]))
+        var lines: [String] = []
+        while let line = compiler.readLine(timeout: 120) { lines.append(line) }
+        guard let status = compiler.waitForExit(timeout: 120) else {
+            compiler.stop()
+            throw TypecheckTimedOut()
+        }
+        return (status, lines.joined(separator: "\n"))
     }
+
+    struct TypecheckTimedOut: Error {}
 
     // node: test/parallel/test-net-connect-no-arg.js — net.connect(), new Socket().connect(),
     // net.connect({}) and new Socket().connect({}) are all refused for the missing port or path.
