@@ -19,6 +19,16 @@ public protocol EventEmitter: AnyObject {
     /// The storage behind the emitter methods; use those (`on`, `listeners(_:)`…) rather than
     /// the table itself.
     var listenerTable: ListenerTable { get }
+
+    /// The table if it exists: emitting, counting and removing read this one, so they never
+    /// create a table. The default answers ``listenerTable``; an emitter that creates its table
+    /// with its first listener answers `nil` until then.
+    var existingListenerTable: ListenerTable? { get }
+}
+
+extension EventEmitter {
+    /// The default: the table always exists.
+    public var existingListenerTable: ListenerTable? { listenerTable }
 }
 
 extension EventEmitter {
@@ -62,45 +72,45 @@ extension EventEmitter {
     /// Removes the listener that `token` names (Node's `off`/`removeListener`). Returns the emitter.
     @discardableResult
     public func off(_ token: ListenerToken) -> Self {
-        listenerTable.remove(token.name, token.type, token.box)
+        existingListenerTable?.remove(token.name, token.type, token.box)
         return self
     }
 
     /// Removes every listener for `event` (Node's `removeAllListeners(event)`). Returns the emitter.
     @discardableResult
     public func removeAllListeners<P>(_ event: Event<Self, P>) -> Self {
-        listenerTable.removeAll(event.name, ObjectIdentifier(P.self))
+        existingListenerTable?.removeAll(event.name, ObjectIdentifier(P.self))
         return self
     }
 
     /// Removes every listener for every event. Returns the emitter.
     @discardableResult
     public func removeAllListeners() -> Self {
-        listenerTable.removeAll()
+        existingListenerTable?.removeAll()
         return self
     }
 
     /// The number of listeners for `event`.
     public func listenerCount<P>(_ event: Event<Self, P>) -> Int {
-        listenerTable.count(event.name, ObjectIdentifier(P.self))
+        existingListenerTable?.count(event.name, ObjectIdentifier(P.self)) ?? 0
     }
 
     /// The listeners for `event`, in the order they run (Node's `listeners(event)`; once-listeners
     /// are included, unwrapped, as Node's are). The array is a copy: changing the emitter's
     /// listeners afterwards does not change it.
     public func listeners<P>(_ event: Event<Self, P>) -> [(P) -> Void] {
-        listenerTable.listeners(event.name, P.self)
+        existingListenerTable?.listeners(event.name, P.self) ?? []
     }
 
     /// The names of the events that have listeners, each once, in the order they first gained one
     /// (Node's `eventNames()`). Events that share a name (`.data` and `.text` are both `"data"`)
     /// appear once.
-    public func eventNames() -> [String] { listenerTable.names }
+    public func eventNames() -> [String] { existingListenerTable?.names ?? [] }
 
     /// Calls every listener for `event` with `payload`, in order. Returns whether there were any.
     @discardableResult
     public func emit<P>(_ event: Event<Self, P>, _ payload: P) -> Bool {
-        listenerTable.emit(event.name, payload)
+        existingListenerTable?.emit(event.name, payload) ?? false
     }
 }
 
@@ -108,7 +118,7 @@ extension EventEmitter {
     /// Calls every listener of a payload-less event. Returns whether there were any.
     @discardableResult
     public func emit(_ event: Event<Self, Void>) -> Bool {
-        listenerTable.emit(event.name, ())
+        existingListenerTable?.emit(event.name, ()) ?? false
     }
 }
 

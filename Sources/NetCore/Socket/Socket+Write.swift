@@ -66,7 +66,7 @@ extension Socket {
     }
 
     /// Node's `writableCorked`: how many `uncork()` calls are needed to flush.
-    public var writableCorked: Int { state.corked }
+    public var writableCorked: Int { Int(state.corked) }
 
     /// Ends the writable side after queued writes, optionally writing `data` first; the peer sees
     /// end of stream (Node's `socket.end(data, callback)`). `callback` runs on `'finish'`, before

@@ -11,8 +11,18 @@ import DequeModule
 public final class Socket: EventEmitter {
     /// The loop this socket runs on.
     public let loop: EventLoop
-    /// The storage behind the emitter methods (`on`, `listeners(_:)`…).
-    public let listenerTable = ListenerTable()
+    /// The storage behind the emitter methods (`on`, `listeners(_:)`…), created with the first
+    /// listener: a connection nobody listens to (a `pipe` echo, say) carries none.
+    public var listenerTable: ListenerTable {
+        if let table { return table }
+        let t = ListenerTable()
+        t.observer = self
+        table = t
+        return t
+    }
+    /// The table once a listener created it (emitting reads this one, and never creates it).
+    public var existingListenerTable: ListenerTable? { table }
+    @exclusivity(unchecked) private var table: ListenerTable?
     // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
@@ -28,16 +38,20 @@ public final class Socket: EventEmitter {
     /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
     @exclusivity(unchecked) var decoder: StringDecoder?
 
-    /// Destinations this socket pipes to, and sources that pipe into it.
-    @exclusivity(unchecked) var pipeTargets = SocketList(strong: true)
-    @exclusivity(unchecked) var pipeSources = SocketList(strong: false)
+    // The fields below are ordered so that small ones fill the padding after odd-sized ones:
+    // an idle connection's socket object fits malloc's 256-byte class (`make bench`, idle).
 
-    // Addresses, cached while connected so they stay readable in `'close'`.
-    var cachedPeer: AddressInfo?
+    /// Destinations this socket pipes to (held), and sources that pipe into it (pointed at).
+    @exclusivity(unchecked) var pipeTargets = SocketList<Holding>()
 
     // Options remembered until there is a handle.
     var wantNoDelay: Bool?
     var wantRef = true
+
+    @exclusivity(unchecked) var pipeSources = SocketList<Pointing>()
+
+    /// The peer's address, cached while connected so it stays readable in `'close'`.
+    var cachedPeer: PeerAddress?
 
     // Timeout.
     @exclusivity(unchecked) var timeoutMs = 0
@@ -50,7 +64,6 @@ public final class Socket: EventEmitter {
         state = StreamState(highWaterMark: options.highWaterMark ?? 64 * 1024, allowHalfOpen: options.allowHalfOpen)
         if let o = options.onread { onread = OnReadState(o) }
         loop.liveEmitters += 1
-        listenerTable.observer = self
         if let signal = options.signal { watch(signal) }
     }
 
@@ -163,7 +176,7 @@ public final class Socket: EventEmitter {
     /// stays readable in `'close'` (as Node caches `_peername`); never read, it costs nothing.
     var peer: AddressInfo? {
         if cachedPeer == nil, !connecting { cachePeer() }
-        return cachedPeer
+        return cachedPeer?.info
     }
 
     var local: AddressInfo? {
@@ -173,12 +186,12 @@ public final class Socket: EventEmitter {
 
     /// Reports the ends a PROXY protocol header named instead of the connection's own.
     func adoptProxiedAddresses(remote: AddressInfo, local: AddressInfo) {
-        cachedPeer = remote
+        cachedPeer = PeerAddress(remote)
         coldState.proxiedLocal = local
     }
 
     func cachePeer() {
-        if let name = handle?.peerName { cachedPeer = name }
+        if let name = handle?.peerName { cachedPeer = PeerAddress(name) }
     }
 
     // MARK: Errors
@@ -198,6 +211,22 @@ extension Socket: ListenerObserver {
         if type == ObjectIdentifier(String.self) && decoder == nil { decoder = StringDecoder(.utf8) }
         if state.flow == .initial { resume() }
     }
+}
+
+/// A peer's address as a socket caches it: 19 bytes where an `AddressInfo` takes 40 (a peer's
+/// family is one of two strings, and its port fits 16 bits).
+struct PeerAddress {
+    let address: String
+    let port: UInt16
+    let isIPv6: Bool
+
+    init(_ info: AddressInfo) {
+        address = info.address
+        port = UInt16(clamping: info.port)
+        isIPv6 = info.family == "IPv6"
+    }
+
+    var info: AddressInfo { AddressInfo(address: address, family: isIPv6 ? "IPv6" : "IPv4", port: Int(port)) }
 }
 
 /// The parts of a socket's state that most sockets never use, kept out of the socket object so

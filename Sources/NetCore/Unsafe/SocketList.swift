@@ -1,41 +1,39 @@
 /// A few sockets, the first one inline (most sockets pipe to, or from, exactly one other, or
-/// themselves, and then the list costs no allocation). `strong` lists hold their sockets; the
-/// others only point at them (`unowned(unsafe)`, the first one as an unretained `Unmanaged`), and
+/// themselves, and then the list costs no allocation). `Holding` lists hold their sockets; the
+/// `Pointing` ones only point at them (`unowned(unsafe)`, the first one as an unretained `Unmanaged`), and
 /// rely on the pipe links being removed from both sides before a socket goes (`Socket+Pipe.swift`:
 /// both lists are unlinked together when either socket closes, goes away or unpipes), so a
-/// pointer is never followed after its socket is gone. Each entry carries a flag (for
-/// destinations: whether to end them). Reference counting is left to Swift: copying the list
+/// pointer is never followed after its socket is gone. A holding list's entries carry a flag
+/// (whether to end the destination). Reference counting is left to Swift: copying the list
 /// copies strong references, never raw ones.
-struct SocketList {
+struct SocketList<Hold: SocketListHold> {
     private struct Entry {
-        /// The reference that keeps the socket alive, in a strong list.
-        let holder: Socket?
+        /// What keeps the socket alive in a holding list, and its flag.
+        let hold: Hold
         unowned(unsafe) let socket: Socket
-        let flag: Bool
     }
 
-    private let strong: Bool
     // The first entry, inline and field by field, so the data path reads it without copying.
     // The pointer is an `Unmanaged` rather than an `unowned(unsafe)` reference: testing or
-    // reading that one makes a strong copy (a retain and a release) on every chunk.
-    private var firstHolder: Socket?
+    // reading that one makes a strong copy (a retain and a release) on every chunk. What the
+    // list keeps beside it comes last, so a pointing list (which keeps nothing) is two words.
     private var firstRef: Unmanaged<Socket>?
-    private var firstFlag = false
     private var rest: [Entry] = []
+    private var firstHold = Hold(nil, flag: false)
 
-    /// A list that holds its sockets (`strong`) or only points at them.
-    init(strong: Bool) { self.strong = strong }
+    /// An empty list.
+    init() {}
 
     var isEmpty: Bool { firstRef == nil }
 
     /// The list's socket when it holds exactly one (the usual pipe), unretained, for the data
-    /// path; nil when it holds none or several, or is not a strong list. Reading it copies no
+    /// path; nil when it holds none or several, or does not hold its sockets. Reading it copies no
     /// reference, where `forEach` copies the list (its holder and the array of the others) and
     /// the socket: four retains and releases per chunk, 1,300 → 1,098 instructions per echoed
     /// round trip without them (`make bench-instr`, one TCP connection).
     ///
     /// Safety, for the one caller (`Socket.deliverToPipes`, which borrows it with
-    /// `_withUnsafeGuaranteedRef` for one `write`): the strong list holds the socket for as long
+    /// `_withUnsafeGuaranteedRef` for one `write`): the holding list holds the socket for as long
     /// as it stays linked, and only `unpipe` and `'close'` remove links. `write` runs neither:
     /// it calls out to no user code synchronously (its callback, `'error'` and `'drain'` wait
     /// for a tick, and a destroy only starts closing the handle, whose `'close'` comes later).
@@ -43,30 +41,29 @@ struct SocketList {
     /// `write` was no longer inlined, 35 more instructions per chunk.)
     @inline(__always)
     var onlySocket: Unmanaged<Socket>? {
-        guard strong, rest.isEmpty else { return nil }
+        guard Hold.holds, rest.isEmpty else { return nil }
         return firstRef
     }
 
     mutating func add(_ socket: Socket, flag: Bool) {
         if firstRef == nil {
-            setFirst(Entry(holder: strong ? socket : nil, socket: socket, flag: flag))
+            setFirst(Entry(hold: Hold(socket, flag: flag), socket: socket))
         } else {
-            rest.append(Entry(holder: strong ? socket : nil, socket: socket, flag: flag))
+            rest.append(Entry(hold: Hold(socket, flag: flag), socket: socket))
         }
     }
 
     private mutating func setFirst(_ entry: Entry?) {
-        firstHolder = entry?.holder
+        firstHold = entry?.hold ?? Hold(nil, flag: false)
         firstRef = entry.map { Unmanaged.passUnretained($0.socket) }
-        firstFlag = entry?.flag ?? false
     }
 
     /// Calls `body` with each socket and its flag.
     @inline(__always)
     func forEach(_ body: (Socket, Bool) -> Void) {
         guard let first = firstRef else { return }
-        body(first.takeUnretainedValue(), firstFlag)
-        for e in rest { body(e.socket, e.flag) }
+        body(first.takeUnretainedValue(), firstHold.flag)
+        for e in rest { body(e.socket, e.hold.flag) }
     }
 
     mutating func removeAll(where shouldRemove: (Socket) -> Bool) {
@@ -79,4 +76,32 @@ struct SocketList {
         setFirst(nil)
         rest = []
     }
+}
+
+/// What a `SocketList` keeps of each socket beside its pointer.
+protocol SocketListHold {
+    /// What to keep of `socket` (nil: an empty slot) and its flag.
+    init(_ socket: Socket?, flag: Bool)
+    /// The flag the socket was added with.
+    var flag: Bool { get }
+    /// Whether the list keeps its sockets alive.
+    static var holds: Bool { get }
+}
+
+/// Keeps the socket alive, with a flag: pipe destinations (the flag: whether to end them).
+struct Holding: SocketListHold {
+    let socket: Socket?
+    let flag: Bool
+    init(_ socket: Socket?, flag: Bool) {
+        self.socket = socket
+        self.flag = flag
+    }
+    static var holds: Bool { true }
+}
+
+/// Keeps nothing: pipe sources, which only point at the sockets piping in (no flag either).
+struct Pointing: SocketListHold {
+    init(_ socket: Socket?, flag: Bool) {}
+    var flag: Bool { false }
+    static var holds: Bool { false }
 }

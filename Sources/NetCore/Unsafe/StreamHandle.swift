@@ -8,36 +8,39 @@ internal import CUV
 /// go of it in `didClose`, so no cycle outlives the handle.
 final class StreamHandle: Handle {
     /// What the handle is.
-    enum Kind { case tcp, pipe }
+    enum Kind: UInt8 { case tcp, pipe }
+    // The one-byte fields come first, so they share the word after `Handle`'s flags: an idle
+    // connection's handle object fits malloc's 64-byte class (`make bench`, idle scenario).
     let kind: Kind
-    /// The socket this handle carries; set while it is open.
-    @exclusivity(unchecked) var socket: Socket? { didSet { socketRef = socket.map { Unmanaged.passUnretained($0) } } }
-    /// The same socket, for the read path: valid exactly while `socket` holds it, and borrowed
-    /// there without retaining it.
-    @exclusivity(unchecked) var socketRef: Unmanaged<Socket>?
-    /// The loop's read slab (the loop outlives its handles).
-    let slab: UnsafeMutablePointer<ReadSlab>
-    /// The server listening on this handle; set while it is open.
-    @exclusivity(unchecked) var server: Server?
     @exclusivity(unchecked) private(set) var reading = false
     /// Whether reads go to the socket's `onread` memory instead of the loop's slab.
     @exclusivity(unchecked) var usesOnread = false
+    /// The socket this handle carries, retained by the handle while it is set (from `adopt` until
+    /// `didClose`). Stored as an `Unmanaged` so the read path borrows it without retaining it;
+    /// `socket` below is the checked face of the same field.
+    @exclusivity(unchecked) private(set) var socketRef: Unmanaged<Socket>?
+    /// The server listening on this handle, or holding it while a PROXY header is read.
+    @exclusivity(unchecked) var server: Server?
+
+    /// The socket this handle carries; set while it is open.
+    var socket: Socket? {
+        get { socketRef?.takeUnretainedValue() }
+        set {
+            let old = socketRef
+            socketRef = newValue.map { Unmanaged.passRetained($0) }
+            old?.release()
+        }
+    }
+
+    /// The loop's read slab (the loop outlives its handles).
+    @inline(__always) var slab: UnsafeMutablePointer<ReadSlab> { loop.readSlab }
 
     init(loop: EventLoop, kind: Kind) {
         self.kind = kind
-        self.slab = loop.readSlab
-        super.init(loop: loop, size: StreamHandle.tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size)
+        super.init(loop: loop, size: kind == .tcp ? MemoryLayout<uv_tcp_t>.size : MemoryLayout<uv_pipe_t>.size)
     }
 
-    /// Room for either kind of handle, rounded for the shutdown request that follows it.
-    static let handleSize = (max(MemoryLayout<uv_tcp_t>.size, MemoryLayout<uv_pipe_t>.size) + 15) & ~15
-
-    /// Where `tryWrite` describes its bytes: one `uv_buf_t` after the shutdown request, in the
-    /// handle's own memory. `uv_try_write` reads it only during the call, and calls run one at
-    /// a time on the loop's thread, so one per handle is enough. On the stack instead, its
-    /// address taken makes every function it is inlined into set up a stack protector (about 6
-    /// instructions per write, measured with `make bench-instr`).
-    static let tryWriteBufferOffset = (handleSize + MemoryLayout<uv_shutdown_t>.size + 15) & ~15
+    deinit { socketRef?.release() }
 
     var stream: UnsafeMutablePointer<uv_stream_t> { raw.assumingMemoryBound(to: uv_stream_t.self) }
     var tcp: UnsafeMutablePointer<uv_tcp_t> { raw.assumingMemoryBound(to: uv_tcp_t.self) }
@@ -84,8 +87,9 @@ final class StreamHandle: Handle {
     static func tryWrite(_ bytes: UnsafeRawBufferPointer, on stream: UnsafeMutablePointer<uv_stream_t>) -> Int {
         guard bytes.count > 0 else { return 0 }
         // `uv_buf_t` built in place (`uv_buf_init` is a call into libuv for two stores), in the
-        // handle's memory (see `tryWriteBufferOffset`).
-        let buf = (UnsafeMutableRawPointer(stream) + tryWriteBufferOffset).assumingMemoryBound(to: uv_buf_t.self)
+        // loop's memory (see `EventLoop.tryWriteBufferOffset`).
+        let buf = (UnsafeMutableRawPointer(stream.pointee.loop) + EventLoop.tryWriteBufferOffset)
+            .assumingMemoryBound(to: uv_buf_t.self)
         buf.pointee = uv_buf_t(
             base: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
             len: Swift.min(bytes.count, WriteChunk.maxBytes))
@@ -137,22 +141,24 @@ final class StreamHandle: Handle {
     // MARK: Shutdown
 
     /// Sends FIN once queued writes are out; the socket hears `shutdownCompleted` with 0 or a uv
-    /// error. A stream shuts down at most once, so the request lives inside the handle's memory.
+    /// error. A stream shuts down at most once; its request is allocated then (not with the
+    /// handle, which every idle connection carries) and freed in the callback.
     func shutdown() -> Int32 {
-        uv_req_set_data(cuv_req(shutdownRequest), Unmanaged.passUnretained(self).toOpaque())
-        return uv_shutdown(shutdownRequest, stream) { req, status in
+        let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        uv_req_set_data(cuv_req(request), Unmanaged.passUnretained(self).toOpaque())
+        let r = uv_shutdown(request, stream) { req, status in
             // The loop keeps the handle alive until its close callback, which libuv runs only
             // after this one (with UV_ECANCELED if the handle was closed first).
-            guard let req, let data = uv_req_get_data(cuv_req(req)) else { return }
+            guard let req else { return }
+            let data = uv_req_get_data(cuv_req(req))
+            req.deallocate()
+            guard let data else { return }
             let owner = Unmanaged<StreamHandle>.fromOpaque(data).takeUnretainedValue()
             owner.socket?.shutdownCompleted(status)
             owner.loop.drainTicks()
         }
-    }
-
-    /// The handle's one shutdown request, in the same allocation as the handle.
-    var shutdownRequest: UnsafeMutablePointer<uv_shutdown_t> {
-        (raw + StreamHandle.handleSize).assumingMemoryBound(to: uv_shutdown_t.self)
+        if r < 0 { request.deallocate() }
+        return r
     }
 }
 
