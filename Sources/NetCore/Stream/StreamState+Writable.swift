@@ -88,7 +88,7 @@ extension StreamState {
     /// leave `writableLength`.
     mutating func batchCompleted(bytes: Int) {
         writeInFlight = false
-        timeoutQueueSize = 0
+        if rare != nil { timeoutQueueSize = 0 }
         writableLength -= bytes
     }
 
@@ -225,7 +225,7 @@ extension StreamState {
     }
 
     /// Drops the end callbacks (a destroyed stream never calls them).
-    mutating func dropEndCallbacks() { endCallbacks = [] }
+    mutating func dropEndCallbacks() { if rare != nil { endCallbacks = [] } }
 
     /// What the idle timer does when it fires.
     enum TimeoutOutcome {

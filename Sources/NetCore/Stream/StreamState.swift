@@ -125,14 +125,27 @@ struct StreamState {
     var writableLength = 0
     /// Bytes accepted for writing so far (Node's `bytesWritten`).
     var bytesWritten = 0
+    /// What few streams ever have (`end()` callbacks, a destroy error, the idle timer's last
+    /// look at the write queue), out of line: nil until one of them is set.
+    var rare: StreamRare?
+
     /// `end()` callbacks, run just before the `'finish'` listeners (with nil), or with the error
     /// when the stream is destroyed first.
-    var endCallbacks: [(NetError?) -> Void] = []
+    var endCallbacks: [(NetError?) -> Void] {
+        get { rare?.endCallbacks ?? [] }
+        set { setRare(endCallbacks: newValue, destroyError: destroyError, timeoutQueueSize: timeoutQueueSize) }
+    }
     /// libuv's write queue size when the idle timer last fired during a write.
-    var timeoutQueueSize = 0
-    /// The error `destroy` was given, out of line: the state stays small, and the hot path never
-    /// copies an error.
-    var destroyErrorBox: ErrorBox?
+    var timeoutQueueSize: Int {
+        get { rare?.timeoutQueueSize ?? 0 }
+        set { setRare(endCallbacks: endCallbacks, destroyError: destroyError, timeoutQueueSize: newValue) }
+    }
+
+    private mutating func setRare(endCallbacks: [(NetError?) -> Void], destroyError: NetError?, timeoutQueueSize: Int) {
+        rare = endCallbacks.isEmpty && destroyError == nil && timeoutQueueSize == 0
+            ? nil
+            : StreamRare(endCallbacks: endCallbacks, destroyError: destroyError, timeoutQueueSize: timeoutQueueSize)
+    }
 
     /// A fresh stream with the socket's options.
     init(highWaterMark: Int, allowHalfOpen: Bool) {
@@ -158,7 +171,7 @@ struct StreamState {
         return false
     }
     /// The error the stream was destroyed with, if any (Node's `errored`).
-    var destroyError: NetError? { destroyErrorBox?.error }
+    var destroyError: NetError? { rare?.destroyError }
     /// Whether the stream was destroyed with an error.
     var isErrored: Bool { connection == .destroyed(errored: true) }
     /// Whether `'end'` was emitted.
@@ -234,7 +247,7 @@ struct StreamState {
         guard !isDestroyed else { return nil }
         let wasConnecting = connection == .connecting
         connection = .destroyed(errored: error != nil)
-        if let error { destroyErrorBox = ErrorBox(error) }
+        if let error { setRare(endCallbacks: endCallbacks, destroyError: error, timeoutQueueSize: timeoutQueueSize) }
         pending = []
         return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
     }
@@ -249,9 +262,17 @@ struct StreamState {
     var isFinal: Bool { isDestroyed }
 }
 
-/// An error kept by reference, so the value that holds it stays small.
-final class ErrorBox {
-    /// The error.
-    let error: NetError
-    init(_ error: NetError) { self.error = error }
+/// The parts of a stream's state that few streams ever set, kept by reference so the value that
+/// holds them stays small (it sits inline in every socket). Immutable: a change makes a new one,
+/// so copies of a `StreamState` stay independent values.
+final class StreamRare {
+    let endCallbacks: [(NetError?) -> Void]
+    let destroyError: NetError?
+    let timeoutQueueSize: Int
+
+    init(endCallbacks: [(NetError?) -> Void], destroyError: NetError?, timeoutQueueSize: Int) {
+        self.endCallbacks = endCallbacks
+        self.destroyError = destroyError
+        self.timeoutQueueSize = timeoutQueueSize
+    }
 }
