@@ -18,6 +18,48 @@
 static inline uv_handle_t *cuv_handle(void *h) { return (uv_handle_t *)h; }
 static inline uv_req_t *cuv_req(void *r) { return (uv_req_t *)r; }
 
+/* The loop's read slab, as the read-memory callback below sees it: the bytes of the slab, how
+ * many are used, and the constants Swift's `ReadSlab` (Sources/NetCore/Unsafe/ReadSlab.swift)
+ * shares with it. The head is the first field of that Swift struct, which keeps it in step. */
+enum { CUV_READ_SLAB_SIZE = 64 * 1024, CUV_READ_SLAB_RECYCLE_AFTER = 2 * 1024 };
+typedef struct { char *base; intptr_t used; } cuv_slab_head_t;
+
+/* Where a loop's read slab lives in the loop's memory: after the uv_loop_t (16-byte aligned)
+ * and one uv_buf_t. */
+static inline size_t cuv_read_slab_offset(void) {
+    return ((sizeof(uv_loop_t) + 15) & ~(size_t)15) + sizeof(uv_buf_t);
+}
+
+/* Defined by NetCore (ReadSlab.swift): starts the slab over when nobody holds a view of it, or
+ * moves on to another when its free tail is too small. */
+void swiftnet_read_slab_recycle(cuv_slab_head_t *slab);
+
+/* The free tail of the slab, as a read's memory. */
+static inline void cuv_slab_fill(const cuv_slab_head_t *slab, uv_buf_t *buf) {
+    buf->base = slab->base + slab->used;
+    buf->len = (size_t)(CUV_READ_SLAB_SIZE - slab->used);
+}
+
+/* Past the first CUV_READ_SLAB_RECYCLE_AFTER bytes: ask Swift first. Out of line, so the usual
+ * path below saves no registers and reaches this one by a tail call. */
+static __attribute__((noinline)) void cuv_slab_alloc_recycling(cuv_slab_head_t *slab, uv_buf_t *buf) {
+    swiftnet_read_slab_recycle(slab);
+    cuv_slab_fill(slab, buf);
+}
+
+/* libuv asks for read memory for a stream: the free tail of its loop's slab, found from the
+ * handle's own `loop` field. A C function, so libuv calls it with no thunk between: the usual
+ * read costs about a dozen instructions here. */
+static inline void cuv_slab_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    cuv_slab_head_t *slab = (cuv_slab_head_t *)((char *)h->loop + cuv_read_slab_offset());
+    if (slab->used >= CUV_READ_SLAB_RECYCLE_AFTER) {
+        cuv_slab_alloc_recycling(slab, buf);
+        return;
+    }
+    cuv_slab_fill(slab, buf);
+}
+
 /* Ignore SIGPIPE, as Node does: a peer reset must not kill the process. */
 static inline void cuv_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 

@@ -41,8 +41,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Sockets and servers of this loop that still exist; zero once every one was released, so
     /// a test can tell that no retain cycle kept one alive.
     package internal(set) var liveEmitters = 0
-    /// Per-loop read slab shared by every stream of the loop (reads run one at a time).
-    let readSlab = ReadSlab.allocate()
+    /// Per-loop read slab shared by every stream of the loop (reads run one at a time), in the
+    /// loop's own memory after the `uv_loop_t` (see `readSlabOffset`).
+    let readSlab: UnsafeMutablePointer<ReadSlab>
     /// Pool of write requests, reused so a steady write stream allocates nothing.
     let writeRequests = WriteRequestPool()
 
@@ -53,6 +54,14 @@ public final class EventLoop: @unchecked Sendable {
     /// function it is inlined into set up a stack protector (about 6 instructions per write,
     /// measured with `make bench-instr`); in each handle, it cost every idle connection 16 bytes.
     static let tryWriteBufferOffset = (MemoryLayout<uv_loop_t>.size + 15) & ~15
+
+    /// Where the loop's read slab lives: after the `uv_buf_t` above (`cuv_read_slab_offset`, in
+    /// C, which the read-memory callback `cuv_slab_alloc` uses too), so a stream's read callbacks
+    /// reach it from the stream's own `loop` field, one load, without touching the handle's owner
+    /// or this object (`StreamHandle.slab(of:)`).
+    /// (Written out rather than read from `cuv_read_slab_offset()`, so that it is a constant;
+    /// a test checks that both agree.)
+    static let readSlabOffset = tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size
 
     /// Where the loop's diagnostics go: unhandled `'error'` events (by the default
     /// ``onUnhandledError``) and warnings about ignored arguments. A swift-log `Logger` labelled
@@ -77,9 +86,11 @@ public final class EventLoop: @unchecked Sendable {
     /// Creates a new loop. Each loop must be run on one thread at a time.
     public init() {
         EventLoop.processSetup
-        uv = UnsafeMutableRawPointer
-            .allocate(byteCount: EventLoop.tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size, alignment: 16)
-            .bindMemory(to: uv_loop_t.self, capacity: 1)
+        let memory = UnsafeMutableRawPointer
+            .allocate(byteCount: EventLoop.readSlabOffset + MemoryLayout<ReadSlab>.size, alignment: 16)
+        uv = memory.bindMemory(to: uv_loop_t.self, capacity: 1)
+        readSlab = (memory + EventLoop.readSlabOffset).bindMemory(to: ReadSlab.self, capacity: 1)
+        readSlab.initialize(to: ReadSlab())
         uv_loop_init(uv)
         remote = RemoteQueue()
         attachToUVLoop()
@@ -195,9 +206,8 @@ public final class EventLoop: @unchecked Sendable {
         closeAllHandles()
         uv_run(uv, UV_RUN_DEFAULT)
         uv_loop_close(uv)
-        UnsafeMutableRawPointer(uv).deallocate()
         readSlab.deinitialize(count: 1)
-        readSlab.deallocate()
+        UnsafeMutableRawPointer(uv).deallocate()
     }
 
     /// Reports an unhandled `'error'` through ``onUnhandledError``.

@@ -13,7 +13,7 @@ extension StreamHandle {
     /// Starts reading for the server's header layer. Returns 0 or a uv error.
     func prefaceReadStart() -> Int32 {
         guard isOpen, !isClosing else { return Int32(UV_EBADF.rawValue) }
-        return uv_read_start(stream, prefaceAlloc, prefaceRead)
+        return uv_read_start(stream, cuv_slab_alloc, prefaceRead)
     }
 
     /// Stops the header layer's reads.
@@ -21,13 +21,6 @@ extension StreamHandle {
         guard isOpen, !isClosing else { return }
         uv_read_stop(stream)
     }
-}
-
-private let prefaceAlloc: uv_alloc_cb = { h, _, buf in
-    guard let h, let buf, let data = uv_handle_get_data(h) else { return }
-    let owner = Unmanaged<StreamHandle>.fromOpaque(data).takeUnretainedValue()
-    let (base, size) = owner.slab.pointee.next()
-    buf.pointee = uv_buf_init(base.assumingMemoryBound(to: CChar.self), UInt32(size))
 }
 
 private let prefaceRead: uv_read_cb = { s, nread, _ in

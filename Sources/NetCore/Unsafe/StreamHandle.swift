@@ -60,7 +60,7 @@ final class StreamHandle: Handle {
     @discardableResult
     func readStart() -> Int32 {
         guard isOpen, !isClosing, !reading else { return 0 }
-        let r = uv_read_start(stream, streamAlloc, streamRead)
+        let r = uv_read_start(stream, usesOnread ? onreadAlloc : cuv_slab_alloc, streamRead)
         if r == 0 { reading = true }
         return r
     }
@@ -88,7 +88,8 @@ final class StreamHandle: Handle {
         guard bytes.count > 0 else { return 0 }
         // `uv_buf_t` built in place (`uv_buf_init` is a call into libuv for two stores), in the
         // loop's memory (see `EventLoop.tryWriteBufferOffset`).
-        let buf = (UnsafeMutableRawPointer(stream.pointee.loop) + EventLoop.tryWriteBufferOffset)
+        // (A stream's `loop` is set from `uv_*_init` on, so it is read without the nil check.)
+        let buf = (UnsafeMutableRawPointer(stream.pointee.loop.unsafelyUnwrapped) + EventLoop.tryWriteBufferOffset)
             .assumingMemoryBound(to: uv_buf_t.self)
         buf.pointee = uv_buf_t(
             base: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
@@ -162,35 +163,31 @@ final class StreamHandle: Handle {
     }
 }
 
-/// libuv asks for read memory. Every stream handle's `data` is its `StreamHandle`, which the loop
-/// keeps alive while the handle is open; the callbacks borrow it (and its socket) without
-/// retaining either, since this is the hottest path of all.
+// libuv asks for read memory through `cuv_slab_alloc` (in C, Sources/CUV/shim.h): the free
+// tail of the loop's slab, found from the handle's own `loop` field, so it touches neither the
+// handle's owner nor its socket. Sockets in `onread` mode read into their own memory instead.
+
+/// libuv asks for read memory for a socket in `onread` mode.
+private let onreadAlloc: uv_alloc_cb = { h, _, buf in
+    guard let data = h?.pointee.data, let buf else { return }
+    Unmanaged<StreamHandle>.fromOpaque(data)._withUnsafeGuaranteedRef { $0.allocateOnread(buf) }
+}
+
+/// The read callbacks borrow the handle (every stream handle's `data` is its `StreamHandle`,
+/// which the loop keeps alive while the handle is open) and its socket without retaining
+/// either, since this is the hottest path of all.
 ///
 /// `_withUnsafeGuaranteedRef` (an underscored standard-library call) is used on purpose here (and
 /// in the few other data-path places `Sources/NetCore/README.md` lists): measured with
-/// `make bench-instr`, replacing it by `takeUnretainedValue()` in these two callbacks and in
+/// `make bench-instr`, replacing it by `takeUnretainedValue()` in the callbacks and in
 /// `didRead` costs 164 more instructions per 64-byte echoed round trip
 /// (1,328 → 1,492 on one TCP connection; 926 → 1,092 on 64), a retain and release of the handle
 /// and of the socket per callback. It is sound because the loop holds both for as long as the
-/// handle is open (`Handle.opened()`, and `socket` is cleared only in `didClose`).
+/// handle is open (`Handle.opened()`, and `socket` is cleared only in `didClose`). (Borrowing
+/// the handle as an `unowned(unsafe)` local instead costs 36 more: a retain and release.)
 ///
-/// Both read `data` as a field rather than through `uv_handle_get_data`, which is a call into
+/// It reads `data` as a field rather than through `uv_handle_get_data`, which is a call into
 /// libuv for one load (`data` is a public field of every handle).
-///
-/// The alloc callback borrows the handle only to read which memory to use: a closure that small
-/// is inlined into the callback, where a larger one stays a call of its own (about 15
-/// instructions per read, measured with `make bench-instr`).
-private let streamAlloc: uv_alloc_cb = { h, _, buf in
-    guard let data = h?.pointee.data, let buf else { return }
-    let owner = Unmanaged<StreamHandle>.fromOpaque(data)
-    if let slab = owner._withUnsafeGuaranteedRef({ $0.usesOnread ? nil : $0.slab }) {
-        let (base, size) = slab.pointee.next()
-        buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
-    } else {
-        owner._withUnsafeGuaranteedRef { $0.allocateOnread(buf) }
-    }
-}
-
 /// libuv delivers a read: bytes, end of stream, or an error.
 private let streamRead: uv_read_cb = { s, nread, _ in
     guard let data = s?.pointee.data else { return }
@@ -204,8 +201,7 @@ extension StreamHandle {
             buf.pointee = uv_buf_init(memory.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(memory.count))
             return
         }
-        let (base, size) = slab.pointee.next()
-        buf.pointee = uv_buf_t(base: base.assumingMemoryBound(to: CChar.self), len: size)
+        cuv_slab_alloc(cuv_handle(raw), 0, buf)
     }
 
     /// A read into the socket's `onread` memory (out of line: the slab read is the hot one).
