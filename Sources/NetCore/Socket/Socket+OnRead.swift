@@ -60,7 +60,7 @@ extension Socket {
     /// A read landed in the `onread` memory.
     func onReadInto(_ onread: OnReadState, count: Int) {
         state.receivedInPlace(count)
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         let keepReading = onread.callback(count, onread.current)
         if let make = onread.factory { onread.current = make() }
         if !keepReading { pause() }

@@ -44,7 +44,7 @@ extension Socket {
     /// A chunk arrived from the kernel.
     @inline(__always)
     func onRead(_ chunk: Buffer) {
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         switch state.received(chunk) {
         case .deliver: deliver(chunk)
         case .buffered: break
@@ -67,6 +67,7 @@ extension Socket {
     @inline(__always)
     func deliver(_ chunk: Buffer) {
         if !pipeTargets.isEmpty { deliverToPipes(chunk) }
+        guard hasChunkExtras else { return }
         emit(.data, chunk)
         if decoder != nil { deliverText(chunk) }
     }

@@ -16,6 +16,7 @@ extension Socket {
         }
         guard !destroyed else { return self }
         timeoutMs = Swift.max(0, ms)
+        if timeoutMs > 0 { hasChunkExtras = true }
         if ms <= 0 {
             timeoutTimer?.stop()
             if callback != nil { removeAllListeners(.timeout) }
@@ -41,6 +42,13 @@ extension Socket {
         case .wait: refreshTimeout()
         case .emit: emit(.timeout)
         }
+    }
+
+    /// Restarts the idle countdown after activity, when there is one: the data path's check,
+    /// one flag test for a socket that never had a timeout (see `hasChunkExtras`).
+    @inline(__always)
+    func refreshTimeoutIfSet() {
+        if hasChunkExtras && timeoutMs > 0 { refreshTimeout() }
     }
 
     /// Restarts the idle countdown after activity.

@@ -141,7 +141,7 @@ extension Socket {
         }
         state.accepted(data.count)
         let ok = queueChunk(data, callback: callback, size: length ?? data.count)
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         flushWrites()
         return ok
     }
@@ -160,7 +160,7 @@ extension Socket {
             return false
         }
         state.accepted(bytes.count)
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         // The stream's memory, not the handle object: the socket holds the handle, and nothing
         // between here and the try-write can let go of it, so no retain is needed for the call
         // (one retain and release per write, measured with `make bench-instr`).
@@ -176,7 +176,7 @@ extension Socket {
     @inline(__always)
     private func writeAtOnce(_ data: Buffer, callback: ((NetError?) -> Void)?) -> Bool {
         state.accepted(data.count)
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         // The stream's memory, without retaining the handle: see `writeNow`.
         let n = data.withUnsafeBytes { StreamHandle.tryWrite($0, on: handle.unsafelyUnwrapped.stream) }
         if n == data.count && callback == nil {
@@ -266,7 +266,7 @@ extension Socket {
             failQueuedWrites()
             return
         }
-        if timeoutMs > 0 { refreshTimeout() }
+        refreshTimeoutIfSet()
         flushWrites()
         if state.writableLength == 0 {
             emitDrainIfNeeded()

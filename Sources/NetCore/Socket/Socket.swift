@@ -18,6 +18,7 @@ public final class Socket: EventEmitter {
         let t = ListenerTable()
         t.observer = self
         table = t
+        hasChunkExtras = true
         return t
     }
     /// The table once a listener created it (emitting reads this one, and never creates it).
@@ -36,7 +37,7 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var state: StreamState
 
     /// Decodes chunks for `.text` listeners once `setEncoding` was called or one was added.
-    @exclusivity(unchecked) var decoder: StringDecoder?
+    @exclusivity(unchecked) var decoder: StringDecoder? { didSet { if decoder != nil { hasChunkExtras = true } } }
 
     // The fields below are ordered so that small ones fill the padding after odd-sized ones:
     // an idle connection's socket object fits malloc's 256-byte class (`make bench`, idle).
@@ -47,6 +48,10 @@ public final class Socket: EventEmitter {
     // Options remembered until there is a handle.
     var wantNoDelay: Bool?
     var wantRef = true
+    /// Whether the socket ever had an idle timeout, a listener table or a text decoder: until it
+    /// has, the data path skips all three with one test (set once, never cleared, so a set flag
+    /// only sends the path to the checks it would make anyway).
+    @exclusivity(unchecked) var hasChunkExtras = false
 
     @exclusivity(unchecked) var pipeSources = SocketList<Pointing>()
 
