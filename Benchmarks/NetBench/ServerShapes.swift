@@ -32,7 +32,7 @@ extension ServerKind {
     /// `launchArguments`; nil when it has none.
     var httpArguments: [String]? {
         switch self {
-        case .net, .net2, .netAsync, .node, .nio, .nioAsync: return ["--http"]
+        case .uv, .net, .net2, .netAsync, .node, .nio, .nioAsync: return ["--http"]
         case .nodeHTTP: return []
         default: return nil
         }
@@ -52,7 +52,7 @@ extension ServerKind {
     /// raw libuv in the http row (where its cells say why it cannot).
     func takesPart(in scenario: Scenario) -> Bool {
         switch scenario {
-        case .http: return httpArguments != nil || self == .uv
+        case .http: return httpArguments != nil
         case .proxy: return proxyArguments(to: "") != nil || self == .haproxy
         default: return echoes
         }

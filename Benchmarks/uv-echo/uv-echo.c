@@ -14,8 +14,16 @@
  *     if it ever needs one);
  *   - TCP_NODELAY on every accepted TCP connection.
  *
+ * With --http it is instead the C floor of the benchmark's http row: an HTTP/1.1
+ * keep-alive responder that answers every request head (up to its blank line;
+ * the requests have no body) with the same prebuilt 200 response, the way
+ * net-echo --http and node-echo.js --http do. The end of a head is found with
+ * memchr and a four-state match that survives a head split across reads, so
+ * nothing is buffered; the responses to the heads of one read go out in one
+ * uv_try_write with a buffer each (the tail, if any, as in the echo).
+ *
  * Contract shared by all echo servers of the benchmark:
- *   uv-echo [--port N] [--host H] [--path P]
+ *   uv-echo [--port N] [--host H] [--path P] [--http]
  * prints exactly one line "listening HOST:PORT" (or "listening PATH") once
  * bound, and exits 0 on SIGINT/SIGTERM, removing its socket file.
  */
@@ -40,7 +48,15 @@ typedef struct connection {
   } h;
   uv_write_t write_req;
   char *tail; /* READ_BUFFER_SIZE bytes, allocated on the first partial write */
+  int matched; /* --http: bytes of "\r\n\r\n" matched at the end of the last read */
+  unsigned int owed; /* --http: requests read but not answered yet (behind a queued write) */
 } connection_t;
+
+/* --http: the one response, and at most this many answered per write call. */
+static const char response[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, world!";
+#define MAX_RESPONSES 64
+static int http_mode;
 
 static uv_loop_t *loop;
 static union {
@@ -76,6 +92,7 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static int answer(connection_t *conn);
 
 static void on_write(uv_write_t *req, int status) {
   connection_t *conn = req->data;
@@ -83,8 +100,81 @@ static void on_write(uv_write_t *req, int status) {
     close_connection(conn);
     return;
   }
+  if (http_mode && answer(conn)) return; /* queued again: wait for that write */
   int err = uv_read_start(&conn->h.stream, on_alloc, on_read);
   if (err < 0) close_connection(conn);
+}
+
+/* Writes `count` buffers of `total` bytes: at once if the kernel takes them (returns 0), else
+ * the unsent tail is copied and queued, and reading stops until it is out (returns 1; also when
+ * the connection had to be closed). */
+static int send_buffers(connection_t *conn, uv_buf_t *bufs, unsigned int count, size_t total) {
+  uv_stream_t *stream = &conn->h.stream;
+  int written = uv_try_write(stream, bufs, count);
+  if (written >= 0 && (size_t)written == total) return 0;
+  if (written < 0) {
+    if (written != UV_EAGAIN) {
+      close_connection(conn);
+      return 1;
+    }
+    written = 0;
+  }
+  size_t rest = total - (size_t)written;
+  if (conn->tail == NULL) {
+    conn->tail = malloc(READ_BUFFER_SIZE);
+    if (conn->tail == NULL || rest > READ_BUFFER_SIZE) {
+      close_connection(conn);
+      return 1;
+    }
+  }
+  /* Copy what the kernel did not take, buffer by buffer, skipping the `written` bytes it did. */
+  size_t skip = (size_t)written, at = 0;
+  for (unsigned int i = 0; i < count; i++) {
+    size_t len = bufs[i].len;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    memcpy(conn->tail + at, bufs[i].base + skip, len - skip);
+    at += len - skip;
+    skip = 0;
+  }
+  uv_buf_t tail = uv_buf_init(conn->tail, (unsigned int)rest);
+  conn->write_req.data = conn;
+  if (uv_write(&conn->write_req, stream, &tail, 1, on_write) < 0) {
+    close_connection(conn);
+    return 1;
+  }
+  uv_read_stop(stream);
+  return 1;
+}
+
+/* --http: counts the request heads a read completes, carrying a partial terminator over. */
+static unsigned int count_heads(connection_t *conn, const char *p, size_t n) {
+  static const char end[4] = {'\r', '\n', '\r', '\n'};
+  unsigned int heads = 0;
+  int m = conn->matched;
+  const char *stop = p + n;
+  while (p < stop) {
+    if (m == 0) {
+      const char *cr = memchr(p, '\r', (size_t)(stop - p));
+      if (cr == NULL) break;
+      p = cr + 1;
+      m = 1;
+      continue;
+    }
+    if (*p == end[m]) {
+      if (++m == 4) {
+        heads++;
+        m = 0;
+      }
+    } else {
+      m = *p == '\r' ? 1 : 0;
+    }
+    p++;
+  }
+  conn->matched = m;
+  return heads;
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
@@ -94,32 +184,26 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     close_connection(conn);
     return;
   }
-  uv_buf_t data = uv_buf_init(buf->base, (unsigned int)nread);
-  int written = uv_try_write(stream, &data, 1);
-  if (written == nread) return;
-  if (written < 0) {
-    if (written != UV_EAGAIN) {
-      close_connection(conn);
-      return;
-    }
-    written = 0;
-  }
-  size_t rest = (size_t)nread - (size_t)written;
-  if (conn->tail == NULL) {
-    conn->tail = malloc(READ_BUFFER_SIZE);
-    if (conn->tail == NULL) {
-      close_connection(conn);
-      return;
-    }
-  }
-  memcpy(conn->tail, buf->base + written, rest);
-  uv_buf_t tail = uv_buf_init(conn->tail, (unsigned int)rest);
-  conn->write_req.data = conn;
-  if (uv_write(&conn->write_req, stream, &tail, 1, on_write) < 0) {
-    close_connection(conn);
+  if (!http_mode) {
+    uv_buf_t data = uv_buf_init(buf->base, (unsigned int)nread);
+    (void)send_buffers(conn, &data, 1, (size_t)nread);
     return;
   }
-  uv_read_stop(stream);
+  conn->owed += count_heads(conn, buf->base, (size_t)nread);
+  answer(conn);
+}
+
+/* --http: answers the owed requests; returns 1 when a write was queued (or the connection
+ * closed), so the rest waits for its callback. */
+static int answer(connection_t *conn) {
+  uv_buf_t bufs[MAX_RESPONSES];
+  while (conn->owed > 0) {
+    unsigned int count = conn->owed < MAX_RESPONSES ? conn->owed : MAX_RESPONSES;
+    for (unsigned int i = 0; i < count; i++) bufs[i] = uv_buf_init((char *)response, sizeof response - 1);
+    conn->owed -= count;
+    if (send_buffers(conn, bufs, count, count * (sizeof response - 1))) return 1;
+  }
+  return 0;
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
@@ -127,6 +211,8 @@ static void on_connection(uv_stream_t *listener, int status) {
   connection_t *conn = malloc(sizeof *conn);
   if (conn == NULL) return;
   conn->tail = NULL;
+  conn->matched = 0;
+  conn->owed = 0;
   int err = socket_path ? uv_pipe_init(loop, &conn->h.pipe, 0)
                         : uv_tcp_init(loop, &conn->h.tcp);
   if (err < 0) {
@@ -151,7 +237,7 @@ static void on_signal(uv_signal_t *handle, int signum) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: uv-echo [--port N] [--host H] [--path P]\n");
+  fprintf(stderr, "usage: uv-echo [--port N] [--host H] [--path P] [--http]\n");
   exit(2);
 }
 
@@ -159,6 +245,10 @@ int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   int port = 0;
   for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--http") == 0) {
+      http_mode = 1;
+      continue;
+    }
     if (i + 1 >= argc) usage();
     if (strcmp(argv[i], "--port") == 0) port = atoi(argv[++i]);
     else if (strcmp(argv[i], "--host") == 0) host = argv[++i];

@@ -46,28 +46,9 @@ import Net
         withLoop(timeout: 20_000) { loop in
             let server = Net.createServer(loop: loop) { socket in socket.pipe(socket) }
             marks.server = server
-            try? server.listen(port: 0, host: "127.0.0.1") {
-                port = (try? server.address())?.port ?? 0
-                let target = port
-                // The client thread: connects in two rounds, asking the loop for a mark after
-                // each, then closes everything and lets the server go.
-                let thread = startPthread {
-                    var fds: [Int32] = []
-                    var failure: String?
-                    for (round, count) in [Self.warmUp, Self.measured].enumerated() where failure == nil {
-                        failure = Self.connectAndEcho(count, port: target, into: &fds)
-                        loop.execute { marks.take(); Self.signal(wake) }
-                        if failure == nil && !Self.await(wait) { failure = "no mark after round \(round)" }
-                    }
-                    for fd in fds { close(fd) }
-                    let failed = failure
-                    loop.execute {
-                        marks.clientFailure = failed
-                        marks.server?.close()
-                        marks.server = nil
-                    }
-                }
-                pthread_detach(thread)
+            _ = listenLocal(server) { listening in
+                port = listening
+                Self.startClients(loop: loop, port: listening, marks: marks, wait: wait, wake: wake)
             }
         }
         if let failure = marks.clientFailure { Issue.record("client thread: \(failure)") }
@@ -106,6 +87,28 @@ import Net
             #expect(socket.eventNames() == ["end", "data"])
             socket.destroy()
         }
+    }
+
+    /// The client thread: connects in two rounds, asking the loop for a mark after each, then
+    /// closes everything and lets the server go.
+    static func startClients(loop: EventLoop, port: Int, marks: Marks, wait: Int32, wake: Int32) {
+        let thread = startPthread {
+            var fds: [Int32] = []
+            var failure: String?
+            for (round, count) in [Self.warmUp, Self.measured].enumerated() where failure == nil {
+                failure = Self.connectAndEcho(count, port: port, into: &fds)
+                loop.execute { marks.take(); Self.signal(wake) }
+                if failure == nil && !Self.await(wait) { failure = "no mark after round \(round)" }
+            }
+            for fd in fds { close(fd) }
+            let failed = failure
+            loop.execute {
+                marks.clientFailure = failed
+                marks.server?.close()
+                marks.server = nil
+            }
+        }
+        pthread_detach(thread)
     }
 
     /// Opens `count` connections to the port, sends a byte on each and reads its echo (each wait
