@@ -194,30 +194,45 @@ final class SocketChannel {
 /// is resumed, so none is resumed twice; two tasks that wait for the same thing (two writers
 /// waiting for `'drain'`) both get their answer.
 struct Waiters<T: Sendable> {
-    private var list: [(id: Int, resume: Resumption<T>)] = []
+    // The first waiter inline: a read or a write has one waiter at a time, and taking it out of
+    // an array (`removeFirst`) cost about 65 instructions per chunk (`make bench-instr`).
+    private var first: (id: Int, resume: Resumption<T>)?
+    private var rest: [(id: Int, resume: Resumption<T>)] = []
 
     mutating func add(_ id: Int, _ resume: Resumption<T>) {
-        list.append((id, resume))
+        if first == nil { first = (id, resume) } else { rest.append((id, resume)) }
+    }
+
+    /// Takes the first waiter out; the next one moves up.
+    private mutating func takeFirst() -> (id: Int, resume: Resumption<T>)? {
+        guard let taken = first else { return nil }
+        first = rest.isEmpty ? nil : rest.removeFirst()
+        return taken
     }
 
     /// Resumes the first waiter; false when nobody waits.
     mutating func resumeFirst(_ result: Result<T, NetError>) -> Bool {
-        guard !list.isEmpty else { return false }
-        list.removeFirst().resume.resume(returning: result)
+        guard let taken = takeFirst() else { return false }
+        taken.resume.resume(returning: result)
         return true
     }
 
     mutating func resumeAll(_ result: Result<T, NetError>) {
-        if list.isEmpty { return }
-        let all = list
-        list.removeAll()
+        guard let head = first else { return }
+        let all = [head] + rest
+        first = nil
+        rest.removeAll()
         for w in all { w.resume.resume(returning: result) }
     }
 
     /// Ends the wait numbered `id` with `error`; false when it is not waiting.
     mutating func cancel(_ id: Int, _ error: NetError) -> Bool {
-        guard let i = list.firstIndex(where: { $0.id == id }) else { return false }
-        list.remove(at: i).resume.resume(returning: .failure(error))
+        if first?.id == id, let taken = takeFirst() {
+            taken.resume.resume(returning: .failure(error))
+            return true
+        }
+        guard let i = rest.firstIndex(where: { $0.id == id }) else { return false }
+        rest.remove(at: i).resume.resume(returning: .failure(error))
         return true
     }
 }
