@@ -213,18 +213,9 @@ public final class ListenerTable {
     /// another payload is a separate event rather than a type confusion.
     @inline(__always)
     private func index(_ name: String, _ type: ObjectIdentifier) -> Int? {
-        let hint = lastFound
-        if hint < entries.count && entries[hint].type == type && entries[hint].name == name { return hint }
-        for i in entries.indices where entries[i].type == type && entries[i].name == name {
-            lastFound = i
-            return i
-        }
+        for i in entries.indices where entries[i].type == type && entries[i].name == name { return i }
         return nil
     }
-
-    /// Where the last look-up found its event: the next one tries there first, so a stream of
-    /// `'data'` events skips the scan past the other names (checked, so any index is safe).
-    @exclusivity(unchecked) private var lastFound = 0
 
     func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) {
         pinIfEmitting()
