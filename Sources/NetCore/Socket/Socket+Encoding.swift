@@ -19,7 +19,7 @@ extension Socket {
         guard var d = decoder else { return }
         let text = d.write(chunk)
         decoder = d
-        if !text.isEmpty { emit(.text, text) }
+        if !text.isEmpty { _ = emitBorrowingTable(.text, text) }
     }
 }
 

@@ -68,7 +68,7 @@ extension Socket {
     func deliver(_ chunk: Buffer) {
         if !pipeTargets.isEmpty { deliverToPipes(chunk) }
         guard hasChunkExtras else { return }
-        emit(.data, chunk)
+        _ = emitBorrowingTable(.data, chunk)
         if decoder != nil { deliverText(chunk) }
     }
 
