@@ -56,9 +56,8 @@ public final class EventLoop: @unchecked Sendable {
     static let tryWriteBufferOffset = (MemoryLayout<uv_loop_t>.size + 15) & ~15
 
     /// Where the loop's read slab lives: after the `uv_buf_t` above (`cuv_read_slab_offset`, in
-    /// C, which the read-memory callback `cuv_slab_alloc` uses too), so a stream's read callbacks
-    /// reach it from the stream's own `loop` field, one load, without touching the handle's owner
-    /// or this object (`StreamHandle.slab(of:)`).
+    /// C, which the read-memory callback `cuv_slab_alloc` uses), so that callback reaches it from
+    /// the stream's own `loop` field, one load, without touching the handle's owner or this object.
     /// (Written out rather than read from `cuv_read_slab_offset()`, so that it is a constant;
     /// a test checks that both agree.)
     static let readSlabOffset = tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size

@@ -78,7 +78,7 @@ struct StreamState {
     }
 
     // The fields are ordered so that the one-byte ones share a word: the state sits inline in
-    // every socket, and an idle connection's socket object fits malloc's 256-byte class
+    // every socket, and an idle connection's socket object fits malloc's 240-byte class
     // (`make bench`, idle scenario).
 
     /// The high-water mark in bytes, the same for both sides (the socket's `highWaterMark`).
@@ -132,19 +132,20 @@ struct StreamState {
     /// `end()` callbacks, run just before the `'finish'` listeners (with nil), or with the error
     /// when the stream is destroyed first.
     var endCallbacks: [(NetError?) -> Void] {
-        get { rare?.endCallbacks ?? [] }
-        set { setRare(endCallbacks: newValue, destroyError: destroyError, timeoutQueueSize: timeoutQueueSize) }
+        get { rare?.fields.endCallbacks ?? [] }
+        set { updateRare { $0.endCallbacks = newValue } }
     }
     /// libuv's write queue size when the idle timer last fired during a write.
     var timeoutQueueSize: Int {
-        get { rare?.timeoutQueueSize ?? 0 }
-        set { setRare(endCallbacks: endCallbacks, destroyError: destroyError, timeoutQueueSize: newValue) }
+        get { rare?.fields.timeoutQueueSize ?? 0 }
+        set { updateRare { $0.timeoutQueueSize = newValue } }
     }
 
-    private mutating func setRare(endCallbacks: [(NetError?) -> Void], destroyError: NetError?, timeoutQueueSize: Int) {
-        rare = endCallbacks.isEmpty && destroyError == nil && timeoutQueueSize == 0
-            ? nil
-            : StreamRare(endCallbacks: endCallbacks, destroyError: destroyError, timeoutQueueSize: timeoutQueueSize)
+    /// Changes the rare fields: a new box, or none when they are all back to their defaults.
+    private mutating func updateRare(_ change: (inout StreamRare.Fields) -> Void) {
+        var fields = rare?.fields ?? StreamRare.Fields()
+        change(&fields)
+        rare = fields.isEmpty ? nil : StreamRare(fields)
     }
 
     /// A fresh stream with the socket's options.
@@ -171,7 +172,7 @@ struct StreamState {
         return false
     }
     /// The error the stream was destroyed with, if any (Node's `errored`).
-    var destroyError: NetError? { rare?.destroyError }
+    var destroyError: NetError? { rare?.fields.destroyError }
     /// Whether the stream was destroyed with an error.
     var isErrored: Bool { connection == .destroyed(errored: true) }
     /// Whether `'end'` was emitted.
@@ -247,7 +248,7 @@ struct StreamState {
         guard !isDestroyed else { return nil }
         let wasConnecting = connection == .connecting
         connection = .destroyed(errored: error != nil)
-        if let error { setRare(endCallbacks: endCallbacks, destroyError: error, timeoutQueueSize: timeoutQueueSize) }
+        if let error { updateRare { $0.destroyError = error } }
         pending = []
         return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
     }
@@ -266,13 +267,13 @@ struct StreamState {
 /// holds them stays small (it sits inline in every socket). Immutable: a change makes a new one,
 /// so copies of a `StreamState` stay independent values.
 final class StreamRare {
-    let endCallbacks: [(NetError?) -> Void]
-    let destroyError: NetError?
-    let timeoutQueueSize: Int
-
-    init(endCallbacks: [(NetError?) -> Void], destroyError: NetError?, timeoutQueueSize: Int) {
-        self.endCallbacks = endCallbacks
-        self.destroyError = destroyError
-        self.timeoutQueueSize = timeoutQueueSize
+    /// The fields themselves, changed as a value and boxed again.
+    struct Fields {
+        var endCallbacks: [(NetError?) -> Void] = []
+        var destroyError: NetError?
+        var timeoutQueueSize = 0
+        var isEmpty: Bool { endCallbacks.isEmpty && destroyError == nil && timeoutQueueSize == 0 }
     }
+    let fields: Fields
+    init(_ fields: Fields) { self.fields = fields }
 }

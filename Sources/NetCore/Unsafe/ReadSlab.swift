@@ -5,8 +5,9 @@ internal import CUV
 /// Each read lands in the free tail of the slab and is handed to `'data'` as a `Buffer` viewing
 /// exactly the bytes read: no copy, no allocation. When the next read starts past the first
 /// `recycleAfter` bytes and nobody holds a view of the slab any more (the usual case for an echo
-/// or a parser that consumes chunks), the whole slab is reused. While views are held, later reads go into the rest of the slab, so
-/// retained small chunks share one slab instead of pinning 64 KiB each. When the free tail is too
+/// or a parser that consumes chunks), the whole slab is reused. While views are held, later reads
+/// go into the rest of the slab, so retained small chunks share one slab instead of pinning
+/// 64 KiB each. When the free tail is too
 /// small, a slab handed out earlier that nobody holds any more is taken back; only when every
 /// recent slab is still held (say, by writes queued behind a slow peer) is a new one allocated.
 struct ReadSlab {
@@ -29,10 +30,16 @@ struct ReadSlab {
     private var spares: [BufferStorage] = []
 
     init() {
-        let first = BufferStorage.make(ReadSlab.size)
-        storage = first
-        head = cuv_slab_head_t(base: first.withBytes { $0 }.assumingMemoryBound(to: CChar.self), used: 0)
+        storage = BufferStorage.make(ReadSlab.size)
+        head = cuv_slab_head_t()
+        begin(storage)
         spares.reserveCapacity(ReadSlab.maxSpares)
+    }
+
+    /// Reads go into `slab` from its first byte on.
+    private mutating func begin(_ slab: BufferStorage) {
+        storage = slab
+        head = cuv_slab_head_t(base: slab.withBytes { $0 }.assumingMemoryBound(to: CChar.self), used: 0)
     }
 
     private var used: Int {
@@ -54,15 +61,12 @@ struct ReadSlab {
     private mutating func switchSlab() {
         for i in spares.indices where isKnownUniquelyReferenced(&spares[i]) {
             swap(&storage, &spares[i])
-            used = 0
-            head.base = storage.withBytes { $0 }.assumingMemoryBound(to: CChar.self)
+            begin(storage)
             return
         }
         if spares.count == ReadSlab.maxSpares { spares.removeFirst() }
         spares.append(storage)
-        storage = BufferStorage.make(ReadSlab.size)
-        used = 0
-        head.base = storage.withBytes { $0 }.assumingMemoryBound(to: CChar.self)
+        begin(BufferStorage.make(ReadSlab.size))
     }
 
     /// Calls `body` with the `count` bytes just read into the memory `cuv_slab_alloc` gave, as a buffer
