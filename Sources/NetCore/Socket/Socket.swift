@@ -52,7 +52,7 @@ public final class Socket: EventEmitter {
     @exclusivity(unchecked) var decoder: StringDecoder? { didSet { if decoder != nil { hasChunkExtras = true } } }
 
     // The fields below are ordered so that small ones fill the padding after odd-sized ones:
-    // an idle connection's socket object fits malloc's 256-byte class (`make bench`, idle).
+    // an idle connection's socket object fits malloc's 240-byte class (`make bench`, idle).
 
     /// Destinations this socket pipes to (held), and sources that pipe into it (pointed at).
     @exclusivity(unchecked) var pipeTargets = SocketList<Holding>()
