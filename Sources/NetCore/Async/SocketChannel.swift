@@ -219,10 +219,11 @@ struct Waiters<T: Sendable> {
 
     mutating func resumeAll(_ result: Result<T, NetError>) {
         guard let head = first else { return }
-        let all = [head] + rest
+        let others = rest
         first = nil
-        rest.removeAll()
-        for w in all { w.resume.resume(returning: result) }
+        rest = []
+        head.resume.resume(returning: result)
+        for w in others { w.resume.resume(returning: result) }
     }
 
     /// Ends the wait numbered `id` with `error`; false when it is not waiting.
