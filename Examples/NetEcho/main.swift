@@ -38,6 +38,9 @@ struct NetEcho: ParsableCommand {
     @Option(help: ArgumentHelp("Instead of echoing, proxy every connection to HOST:PORT (socket.pipe both ways).", valueName: "host:port"))
     var proxyTo: String?
 
+    @Flag(inversion: .prefixedNo, help: "With --proxy-to: move the bytes between the two sockets inside the kernel (splice(2), Linux; EventLoop.splicesPipes), or with --no-splice copy them through memory.")
+    var splice = true
+
     @Option(help: "Read a PROXY protocol header (v1, v2 or either) from every connection, as sent by HAProxy's send-proxy or nginx's proxy_protocol.")
     var proxyProtocol: ProxyVersionArgument?
 
@@ -69,6 +72,7 @@ struct NetEcho: ParsableCommand {
         let loop = EventLoop.default
         // A client that resets its connection is no news for an echo server.
         loop.onUnhandledError = { _, _ in }
+        loop.splicesPipes = splice
         let server = Net.createServer(setup.options, connectionListener: setup.serve)
         setup.watch(server, exitOnListenError: true)
         let announce = {
@@ -114,7 +118,13 @@ extension NetEcho {
     func runGroup(_ setup: EchoSetup) {
         let group = EventLoopGroup(count: loops > 1 ? loops : EventLoopGroup.coreCount)
         let host = self.host
-        for loop in group.loops { loop.execute { loop.onUnhandledError = { _, _ in } } }
+        let splice = self.splice
+        for loop in group.loops {
+            loop.execute {
+                loop.onUnhandledError = { _, _ in }
+                loop.splicesPipes = splice
+            }
+        }
         // Connections per loop, told on stderr at exit: how the kernel spread them.
         let counters = group.loops.map { _ in LoopCounter() }
         let loops = group.loops

@@ -47,6 +47,17 @@ public final class EventLoop: @unchecked Sendable {
     /// Pool of write requests, reused so a steady write stream allocates nothing.
     let writeRequests = WriteRequestPool()
 
+    /// Whether `pipe` from one socket of this loop to another moves the bytes inside the kernel
+    /// (`splice(2)` through a pipe of the kernel's, on Linux) instead of copying them through
+    /// user space; on by default. A source is spliced only while nothing else can see what it
+    /// reads (no `'data'` or `.text` listener, no encoding, no `onread`, one destination that is
+    /// not itself) and its destination has nothing queued, so every event a program can observe
+    /// is the same either way; each spliced direction holds two more descriptors. Set it to
+    /// false to copy always (to compare, say). Loop-confined, like every loop setting.
+    public var splicesPipes = true
+    /// How many bytes `pipe` has moved on this loop by kernel splicing (see ``splicesPipes``).
+    public internal(set) var splicedBytes = 0
+
     /// Where `StreamHandle.tryWrite` describes its bytes: one `uv_buf_t` after the `uv_loop_t`,
     /// in the loop's own memory, reached from any stream through its `loop` field.
     /// `uv_try_write` reads it only during the call, and calls run one at a time on the loop's

@@ -95,6 +95,7 @@ extension Socket {
         if h === handle {
             handle = nil
             state.handleClosed()
+            if cold != nil { closeKernelPipe() }
         }
         emitClose(hadError: state.isErrored)
     }

@@ -53,7 +53,7 @@ extension Socket {
 
     /// A destination is full: stop the flow (out of line; the read path inlines the rest).
     @inline(never)
-    private func pipeFull() {
+    func pipeFull() {
         // A pipe's own backpressure stops reading at once instead of buffering up to the
         // high-water mark first as a user's `pause()` does (Node's paused source keeps
         // reading): the destination is already full, so what the source would buffer only

@@ -37,7 +37,7 @@ extension Socket {
     /// Reads from the kernel when the stream wants data.
     func startReadingIfWanted() {
         guard state.wantsToRead, let h = handle else { return }
-        let r = h.readStart()
+        let r = h.readStart(splicing: readsSpliced())
         if r < 0 { destroy(.errno(r, syscall: "read")) }
     }
 
@@ -52,9 +52,12 @@ extension Socket {
         }
     }
 
-    /// The kernel reported end of stream or an error.
+    /// The kernel reported end of stream or an error (or, while splicing, that the stream is
+    /// readable: `Socket+Splice.swift`).
     func onReadError(_ status: Int32) {
-        if status == UV_EOF_CODE {
+        if status == UV_ENOBUFS_CODE, handle?.splicing == true {
+            spliceReadable()
+        } else if status == UV_EOF_CODE {
             handle?.readStop()
             if state.endOfStream() { queueEnd() }
         } else {
@@ -104,3 +107,5 @@ extension Socket {
 
 /// libuv's end-of-stream status.
 let UV_EOF_CODE = Int32(UV_EOF.rawValue)
+/// libuv's "no read memory" status (how a spliced stream hears it is readable).
+let UV_ENOBUFS_CODE = Int32(UV_ENOBUFS.rawValue)

@@ -271,6 +271,7 @@ extension Socket {
         if state.writableLength == 0 {
             emitDrainIfNeeded()
             maybeShutdown()
+            if !pipeSources.isEmpty && state.canWriteNow { offerSpliceToSources() }
         }
     }
 

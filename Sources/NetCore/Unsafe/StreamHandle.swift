@@ -15,6 +15,9 @@ final class StreamHandle: Handle {
     @exclusivity(unchecked) private(set) var reading = false
     /// Whether reads go to the socket's `onread` memory instead of the loop's slab.
     @exclusivity(unchecked) var usesOnread = false
+    /// Whether reading only reports that the stream is readable (the socket splices what it
+    /// reads into a kernel pipe itself: `Socket+Splice.swift`).
+    @exclusivity(unchecked) private(set) var splicing = false
     /// The socket this handle carries, retained by the handle while it is set (from `adopt` until
     /// `didClose`). Stored as an `Unmanaged` so the read path borrows it without retaining it;
     /// `socket` below is the checked face of the same field.
@@ -48,6 +51,7 @@ final class StreamHandle: Handle {
 
     override func didClose() {
         reading = false
+        splicing = false
         let s = socket
         socket = nil
         server = nil
@@ -56,12 +60,17 @@ final class StreamHandle: Handle {
 
     // MARK: Reading
 
-    /// Starts delivering reads to the socket. Returns 0 or a uv error.
+    /// Starts delivering reads to the socket; with `splicing`, libuv reads nothing and only
+    /// reports the stream readable (as a `UV_ENOBUFS` read). Returns 0 or a uv error.
     @discardableResult
-    func readStart() -> Int32 {
+    func readStart(splicing: Bool = false) -> Int32 {
         guard isOpen, !isClosing, !reading else { return 0 }
-        let r = uv_read_start(stream, usesOnread ? onreadAlloc : cuv_slab_alloc, streamRead)
-        if r == 0 { reading = true }
+        let alloc: uv_alloc_cb = splicing ? cuv_no_read_memory : usesOnread ? onreadAlloc : cuv_slab_alloc
+        let r = uv_read_start(stream, alloc, streamRead)
+        if r == 0 {
+            reading = true
+            self.splicing = splicing
+        }
         return r
     }
 
@@ -70,7 +79,11 @@ final class StreamHandle: Handle {
         guard isOpen, !isClosing, reading else { return }
         uv_read_stop(stream)
         reading = false
+        splicing = false
     }
+
+    /// The stream's descriptor, or -1 when it has none.
+    var fileDescriptor: Int32 { Swift.max(-1, cuv_fileno(raw)) }
 
     // MARK: Writing
 

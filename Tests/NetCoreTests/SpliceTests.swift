@@ -1,0 +1,302 @@
+import Testing
+@testable import NetCore
+import Net
+
+/// `pipe` between two sockets moves the bytes in the kernel (`Socket+Splice.swift`) while nothing
+/// can see the difference, and goes back to ordinary reads the moment something could: every test
+/// here checks the bytes each side gets, byte for byte and in order, and the counters and events
+/// Node has, with splicing on (and, for the control, off).
+@Suite struct SpliceTests {
+    enum Transport: CaseIterable { case tcp, unix }
+
+    // A proxy's two legs, as `net-echo --proxy-to` has them, in front of an echo: 4 MiB come back
+    // exact, the proxy's counters are Node's, and most of the bytes moved in the kernel.
+    @Test(arguments: Transport.allCases)
+    func proxiedBytesMoveInTheKernel(_ transport: Transport) throws {
+        let payload = Buffer(patternBytes(4 << 20))
+        var received: [Buffer] = []
+        var events: [String] = []
+        var counters: [String: Int] = [:]
+        var spliced = 0
+        try withSpliceProxy(transport, backend: { $0.pipe($0) }, proxied: { c, u in
+            c.on(.close) { _ in
+                counters["c.read"] = c.bytesRead
+                counters["c.written"] = c.bytesWritten
+                counters["u.read"] = u.bytesRead
+                counters["u.written"] = u.bytesWritten
+            }
+        }) { loop, dial, stop in
+            let client = dial()
+            client.on(.data) { received.append($0) }
+            client.on(.end) { events.append("end") }
+            client.on(.close) { _ in
+                events.append("close")
+                spliced = loop.splicedBytes
+                stop()
+            }
+            client.end(payload)
+        }
+        #expect(same(Buffer.concat(received), payload), "received: \(Buffer.concat(received).count) bytes")
+        #expect(events == ["end", "close"])
+        #expect(counters == ["c.read": payload.count, "c.written": payload.count,
+                             "u.read": payload.count, "u.written": payload.count])
+        // Both legs carry 4 MiB; only the first writes (made while the upstream connects) and
+        // what a full kernel buffer refuses are copied.
+        #expect(spliced > payload.count, "only \(spliced) of \(2 * payload.count) bytes were spliced")
+    }
+
+    // The control: with splicing off the same proxy copies every byte, so the counter above
+    // counts what the kernel moved and nothing else.
+    @Test func splicingOffCopiesEverything() throws {
+        let payload = Buffer(patternBytes(1 << 20))
+        var received: [Buffer] = []
+        var spliced = -1
+        try withSpliceProxy(.tcp, splices: false, backend: { $0.pipe($0) }) { loop, dial, stop in
+            let client = dial()
+            client.on(.data) { received.append($0) }
+            client.on(.close) { _ in
+                spliced = loop.splicedBytes
+                stop()
+            }
+            client.end(payload)
+        }
+        #expect(same(Buffer.concat(received), payload), "received: \(Buffer.concat(received).count) bytes")
+        #expect(spliced == 0)
+    }
+
+    // node: a 'data' listener added to a piped source sees what is read from then on, and the
+    // destination still gets everything, in order. Here it is added after the first mebibyte
+    // went through in the kernel, and the client sends the second only then.
+    @Test(arguments: Transport.allCases)
+    func dataListenerAddedWhileSplicingSeesTheRest(_ transport: Transport) throws {
+        let first = Buffer(patternBytes(1 << 20, seed: 1))
+        let second = Buffer(patternBytes(1 << 20, seed: 2))
+        var atBackend: [Buffer] = []
+        var seen: [Buffer] = []
+        var splicedBeforeListener = 0
+        var proxySide: Socket?
+        let client = SocketBox()
+        try withSpliceProxy(transport, twoWay: false, backend: { socket in
+            var total = 0
+            socket.on(.data) { chunk in
+                atBackend.append(chunk)
+                total += chunk.count
+                if total == first.count, let c = proxySide {
+                    splicedBeforeListener = socket.loop.splicedBytes
+                    c.on(.data) { seen.append($0) }
+                    proxySide = nil
+                    client.socket?.end(second)
+                }
+            }
+        }, proxied: { c, _ in proxySide = c }) { _, dial, stop in
+            let socket = dial()
+            client.socket = socket
+            socket.on(.close) { _ in
+                client.socket = nil
+                stop()
+            }
+            socket.write(first)
+        }
+        #expect(same(Buffer.concat(atBackend), Buffer.concat([first, second])), "atBackend: \(Buffer.concat(atBackend).count) bytes")
+        #expect(same(Buffer.concat(seen), second), "seen: \(Buffer.concat(seen).count) bytes")
+        #expect(splicedBeforeListener > first.count / 2, "only \(splicedBeforeListener) bytes spliced first")
+    }
+
+    // node: after `unpipe` the destination gets nothing more, and the source's own listener
+    // gets the rest.
+    @Test func unpipeWhileSplicingStopsForwarding() throws {
+        let first = Buffer(patternBytes(1 << 20, seed: 3))
+        let second = Buffer(patternBytes(256 << 10, seed: 4))
+        var atBackend: [Buffer] = []
+        var seen: [Buffer] = []
+        var proxySide: (Socket, Socket)?
+        let client = SocketBox()
+        try withSpliceProxy(.tcp, twoWay: false, backend: { socket in
+            var total = 0
+            socket.on(.data) { chunk in
+                atBackend.append(chunk)
+                total += chunk.count
+                if total == first.count, let (c, u) = proxySide {
+                    proxySide = nil
+                    c.unpipe(u)
+                    // As in Node, `unpipe` paused the source, and a listener does not resume it.
+                    c.on(.data) { seen.append($0) }
+                    c.resume()
+                    c.on(.end) { u.end() }
+                    client.socket?.end(second)
+                }
+            }
+        }, proxied: { c, u in proxySide = (c, u) }) { _, dial, stop in
+            let socket = dial()
+            client.socket = socket
+            socket.on(.close) { _ in
+                client.socket = nil
+                stop()
+            }
+            socket.write(first)
+        }
+        #expect(same(Buffer.concat(atBackend), first), "atBackend: \(Buffer.concat(atBackend).count) bytes")
+        #expect(same(Buffer.concat(seen), second), "seen: \(Buffer.concat(seen).count) bytes")
+    }
+
+    // A destination whose peer does not read: the kernel buffers fill, what the destination
+    // refuses is queued as an ordinary write, `write` answers false and the source pauses until
+    // 'drain'. Once the backend reads, all 8 MiB arrive in order.
+    @Test(arguments: Transport.allCases)
+    func slowDestinationKeepsOrderUnderBackpressure(_ transport: Transport) throws {
+        let payload = Buffer(patternBytes(8 << 20, seed: 5))
+        var atBackend: [Buffer] = []
+        var drains = 0
+        var queuedAtFull = 0
+        var highWaterMark = 0
+        var pipeCapacity = 0
+        var spliced = 0
+        var backendSocket: Socket?
+        try withSpliceProxy(transport, twoWay: false, backend: { socket in
+            socket.pause()
+            backendSocket = socket
+            socket.on(.data) { atBackend.append($0) }
+        }, proxied: { c, u in
+            u.on(.drain) { drains += 1 }
+            highWaterMark = u.writableHighWaterMark
+            // Bounded wait for the destination to be full, then let the backend read.
+            var checks = 0
+            var poll: Timeout?
+            poll = u.loop.setInterval(2) {
+                checks += 1
+                if u.writableNeedDrain, let b = backendSocket {
+                    queuedAtFull = u.writableLength
+                    pipeCapacity = c.cold?.kernelPipe?.capacity ?? 0
+                    spliced = u.loop.splicedBytes
+                    b.resume()
+                    backendSocket = nil
+                    poll?.close()
+                    poll = nil
+                } else if checks == 2500 {
+                    Issue.record("the destination never filled up in 5 s")
+                    poll?.close()
+                    poll = nil
+                    c.destroy()
+                }
+            }
+        }) { _, dial, stop in
+            let client = dial()
+            client.on(.close) { _ in stop() }
+            client.end(payload)
+        }
+        #expect(same(Buffer.concat(atBackend), payload), "atBackend: \(Buffer.concat(atBackend).count) bytes")
+        #expect(drains >= 1)
+        #expect(spliced > 0, "nothing was spliced before the destination filled")
+        #expect(pipeCapacity > 0, "the source was not splicing when the destination filled")
+        // What waits in memory is at most the mark plus one pipeful, as a copying pipe holds at
+        // most the mark plus one read.
+        #expect(queuedAtFull <= highWaterMark + pipeCapacity)
+    }
+
+    // The backend resets mid-stream: the proxy's sockets see the error, destroy each other, the
+    // client is closed, and the kernel pipes are gone with the handles.
+    @Test func resetDestinationClosesEverythingAndFreesThePipes() throws {
+        let payload = Buffer(patternBytes(4 << 20, seed: 6))
+        var upstreamErrors: [NetError] = []
+        weak var clientSidePipe: KernelPipe?
+        var pipesAtClose: [Bool] = []
+        var clientClosed = false
+        try withSpliceProxy(.tcp, twoWay: false, backend: { socket in
+            var total = 0
+            socket.on(.data) { chunk in
+                total += chunk.count
+                if total >= 1 << 20 { _ = try? socket.resetAndDestroy() }
+            }
+        }, proxied: { c, u in
+            u.on(.error) { upstreamErrors.append($0) }
+            c.on(.close) { _ in pipesAtClose.append(c.cold?.kernelPipe == nil) }
+            var checks = 0
+            var watch: Timeout?
+            watch = c.loop.setInterval(1) {
+                checks += 1
+                if let pipe = c.cold?.kernelPipe { clientSidePipe = pipe }
+                if c.destroyed || checks == 5000 {
+                    watch?.close()
+                    watch = nil
+                }
+            }
+        }) { _, dial, stop in
+            let client = dial()
+            client.on(.error) { _ in }
+            client.on(.close) { _ in
+                clientClosed = true
+                stop()
+            }
+            client.write(payload)
+        }
+        #expect(clientClosed)
+        #expect(pipesAtClose == [true])
+        #expect(clientSidePipe == nil, "the kernel pipe outlived its socket")
+        #expect(upstreamErrors.allSatisfy { [.ECONNRESET, .EPIPE].contains($0.code) }, "\(upstreamErrors)")
+    }
+}
+
+/// Whether two byte strings are equal (a test's message then gives sizes, not every byte).
+func same(_ a: Buffer, _ b: Buffer) -> Bool { a == b }
+
+/// A socket a closure made before it existed will reach (the test's client, for its backend).
+final class SocketBox {
+    var socket: Socket?
+}
+
+/// Runs a backend (its connection listener) and, in front of it, a proxy whose connections pipe
+/// to a new upstream connection (and back, when `twoWay`); both proxy sockets are half-open, so
+/// an end travels through as the client sent it, and an error on either destroys both. `proxied`
+/// sees each pair (the client's side, the upstream side). `body` gets the loop, a function that
+/// connects a client to the proxy and one that closes both servers.
+func withSpliceProxy(
+    _ transport: SpliceTests.Transport, splices: Bool = true, twoWay: Bool = true,
+    backend: @escaping (Socket) -> Void, proxied: @escaping (Socket, Socket) -> Void = { _, _ in },
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping (EventLoop, _ dial: @escaping () -> Socket, _ stop: @escaping () -> Void) -> Void
+) throws {
+    try withTempDir { dir in
+        withLoop(timeout: 20_000, sourceLocation: sourceLocation) { loop in
+            loop.splicesPipes = splices
+            let backendServer = Net.createServer(loop: loop, connectionListener: backend)
+            var upstream: (EventLoop) -> Socket = { _ in Socket(loop: loop) }
+            let proxy = Net.createServer(ServerOptions(allowHalfOpen: true), loop: loop) { c in
+                let u = upstream(loop)
+                c.pipe(u)
+                // One way, the upstream's end still ends the client's side, as the pipe back would.
+                if twoWay { u.pipe(c) } else { u.on(.end) { c.end() } }
+                c.on(.error) { _ in u.destroy() }
+                u.on(.error) { _ in c.destroy() }
+                proxied(c, u)
+            }
+            let stop = {
+                backendServer.close()
+                proxy.close()
+            }
+            switch transport {
+            case .tcp:
+                listenLocal(backendServer) { backendPort in
+                    upstream = { loop in dial(backendPort, loop: loop, options: SocketOptions(allowHalfOpen: true)) }
+                    listenLocal(proxy) { proxyPort in
+                        body(loop, { dial(proxyPort, loop: loop) }, stop)
+                    }
+                }
+            case .unix:
+                let backendPath = dir.file("backend.sock"), proxyPath = dir.file("proxy.sock")
+                do {
+                    try backendServer.listen(path: backendPath)
+                    try proxy.listen(path: proxyPath)
+                } catch {
+                    Issue.record("listen threw \(error)", sourceLocation: sourceLocation)
+                    stop()
+                    return
+                }
+                upstream = { loop in
+                    let u = Socket(SocketOptions(allowHalfOpen: true), loop: loop)
+                    return (try? u.connect(path: backendPath)) ?? u
+                }
+                body(loop, { (try? Socket(loop: loop).connect(path: proxyPath)) ?? Socket(loop: loop) }, stop)
+            }
+        }
+    }
+}
