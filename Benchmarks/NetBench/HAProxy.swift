@@ -5,23 +5,26 @@ import Musl
 #endif
 
 /// HAProxy as the proxy scenario's reference: `mode tcp`, one frontend on a loopback port the
-/// driver picks, one backend server, `nbthread 1`, run in the foreground (`-db`) by pid.
+/// driver picks, one backend server, `nbthread 1`, run in the foreground (`-db`) by pid; as
+/// `haproxy-splice`, with kernel splicing forced both ways (`option splice-request`,
+/// `option splice-response`; HAProxy's default is off).
 enum HAProxy {
     /// Where Debian's package installs it.
     static let executable = "/usr/sbin/haproxy"
 
     /// The launch: the executable, or unavailable when it is not installed.
-    static func launch() -> ServerLaunch {
+    static func launch(_ kind: ServerKind) -> ServerLaunch {
         guard access(executable, X_OK) == 0 else {
-            return ServerLaunch(kind: .haproxy, command: nil,
+            return ServerLaunch(kind: kind, command: nil,
                                 unavailableReason: "haproxy not installed (make deps-bench)")
         }
-        return ServerLaunch(kind: .haproxy, command: [executable])
+        return ServerLaunch(kind: kind, command: [executable])
     }
 
-    /// The configuration: 127.0.0.1:`port` forwarded to 127.0.0.1:`backendPort`.
-    static func configuration(port: Int, backendPort: Int) -> String {
-        """
+    /// The configuration: 127.0.0.1:`port` forwarded to 127.0.0.1:`backendPort`, spliced or not.
+    static func configuration(port: Int, backendPort: Int, splice: Bool) -> String {
+        let splicing = splice ? "\n    option splice-request\n    option splice-response" : ""
+        return """
         global
             nbthread 1
             maxconn 4096
@@ -30,7 +33,7 @@ enum HAProxy {
             mode tcp
             timeout connect 5s
             timeout client 60s
-            timeout server 60s
+            timeout server 60s\(splicing)
 
         frontend bench
             bind 127.0.0.1:\(port)
@@ -53,9 +56,9 @@ enum HAProxy {
         guard let port = freeLoopbackPort() else {
             throw EchoServer.Unavailable(description: "no free loopback port for haproxy")
         }
-        let configPath = directory + "/haproxy.cfg"
-        let logPath = directory + "/haproxy-tcp.log"
-        guard writeFile(configPath, configuration(port: port, backendPort: backendPort)) else {
+        let configPath = directory + "/\(launch.kind.rawValue).cfg"
+        let logPath = directory + "/\(launch.kind.rawValue)-tcp.log"
+        guard writeFile(configPath, configuration(port: port, backendPort: backendPort, splice: launch.kind == .haproxySplice)) else {
             throw EchoServer.Unavailable(description: "cannot write \(configPath)")
         }
         let process: ChildProcess
@@ -74,7 +77,7 @@ enum HAProxy {
                     "haproxy exited (\(ChildProcess.describe(status: status)))" + (said.isEmpty ? "" : ": \(said)"))
             }
             if accepts(port: port) {
-                return EchoServer(kind: .haproxy, transport: .tcp, process: process,
+                return EchoServer(kind: launch.kind, transport: .tcp, process: process,
                                   addressArguments: ["--host", "127.0.0.1", "--port", String(port)],
                                   logPath: logPath)
             }

@@ -46,9 +46,9 @@ struct TableCommand: ParsableCommand {
     var quick = false
 
     @Option(help: ArgumentHelp(
-        "Comma-separated servers to run: uv, node, net, net2, net-async, node-http, haproxy (the default), net-data, node-data, nio, nio-async (SwiftNIO).",
-        discussion: "net2 is net-echo --loops 2; net-data and node-data echo with on(data) + write; net-async is net-echo --async; node-http (http.createServer) runs in the http row only, haproxy in the proxy row only."))
-    var servers: String = "uv,node,net,net2,net-async,node-http,haproxy"
+        "Comma-separated servers to run: uv, node, net, net2, net-async, node-http, haproxy, haproxy-splice (the default), net-data, node-data, net-copy, nio, nio-async (SwiftNIO).",
+        discussion: "net2 is net-echo --loops 2; net-data and node-data echo with on(data) + write; net-async is net-echo --async; node-http (http.createServer) runs in the http row only, haproxy, haproxy-splice (HAProxy splicing) and net-copy (net-echo --no-splice) in the proxy row only."))
+    var servers: String = "uv,node,net,net2,net-async,node-http,haproxy,haproxy-splice"
 
     @Option(help: "Comma-separated scenarios: stream, pingpong, connect, idle, http, proxy (the last two over TCP only).")
     var scenarios: String = "stream,pingpong,connect,idle,http,proxy"

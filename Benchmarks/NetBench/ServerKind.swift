@@ -18,6 +18,10 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case nodeHTTP = "node-http"
     /// HAProxy in `mode tcp`: proxy rows only.
     case haproxy = "haproxy"
+    /// HAProxy in `mode tcp` with kernel splicing forced on both ways: proxy rows only.
+    case haproxySplice = "haproxy-splice"
+    /// Ours as a proxy that copies through memory (`net-echo --no-splice`): proxy rows only.
+    case netCopy = "net-copy"
     /// SwiftNIO, one event loop, a ChannelInboundHandler echo (`Benchmarks/nio-echo`).
     case nio = "nio-echo"
     /// SwiftNIO, one event loop, the echo through NIOAsyncChannel (`nio-echo --async`).
@@ -35,6 +39,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .nodeData: return "Node on('data') (node-echo --echo data)"
         case .nodeHTTP: return "Node http (node-http)"
         case .haproxy: return "HAProxy (mode tcp)"
+        case .haproxySplice: return "HAProxy, splicing (mode tcp)"
+        case .netCopy: return "swift-net, copying (net-echo --no-splice)"
         case .nio: return "SwiftNIO (nio-echo)"
         case .nioAsync: return "SwiftNIO async (nio-echo --async)"
         }
@@ -52,6 +58,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "node-data": self = .nodeData
         case "node-http": self = .nodeHTTP
         case "haproxy": self = .haproxy
+        case "haproxy-splice": self = .haproxySplice
+        case "net-copy": self = .netCopy
         case "nio", "nio-echo": self = .nio
         case "nio-async", "nio-echo-async": self = .nioAsync
         default: return nil
@@ -92,9 +100,9 @@ extension ServerLaunch {
             return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-echo.js"] + kind.launchArguments)
         case .nodeHTTP:
             return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-http.js"])
-        case .haproxy:
-            return HAProxy.launch()
-        case .net, .net2, .netData, .netAsync:
+        case .haproxy, .haproxySplice:
+            return HAProxy.launch(kind)
+        case .net, .net2, .netData, .netAsync, .netCopy:
             let loops = kind.launchArguments
             if let netEcho {
                 return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init) + loops)

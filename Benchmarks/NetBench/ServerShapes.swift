@@ -8,6 +8,7 @@ extension ServerKind {
         case .net2: return ["--loops", "2"]
         case .netData, .nodeData: return ["--echo", "data"]
         case .netAsync: return ["--async"]
+        case .netCopy: return ["--no-splice"]
         default: return []
         }
     }
@@ -23,7 +24,7 @@ extension ServerKind {
     /// Whether the kind echoes, and so has a column in the echo rows.
     var echoes: Bool {
         switch self {
-        case .nodeHTTP, .haproxy: return false
+        case .nodeHTTP, .haproxy, .haproxySplice, .netCopy: return false
         default: return true
         }
     }
@@ -43,7 +44,7 @@ extension ServerKind {
     /// `HAProxy`).
     func proxyArguments(to target: String) -> [String]? {
         switch self {
-        case .net, .node: return ["--proxy-to", target]
+        case .net, .netCopy, .node: return ["--proxy-to", target]
         default: return nil
         }
     }
@@ -53,7 +54,7 @@ extension ServerKind {
     func takesPart(in scenario: Scenario) -> Bool {
         switch scenario {
         case .http: return httpArguments != nil
-        case .proxy: return proxyArguments(to: "") != nil || self == .haproxy
+        case .proxy: return proxyArguments(to: "") != nil || self == .haproxy || self == .haproxySplice
         default: return echoes
         }
     }

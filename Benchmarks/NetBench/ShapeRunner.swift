@@ -67,7 +67,7 @@ extension BenchmarkRunner {
         let backendPort = echo.addressArguments.last ?? "0"
         for launch in launches where kinds.contains(launch.kind) {
             let kind = launch.kind
-            if kind == .haproxy {
+            if kind == .haproxy || kind == .haproxySplice {
                 start(kind, "proxy", &servers, &missing) {
                     try HAProxy.start(launch, backendPort: Int(backendPort) ?? 0, directory: directory,
                                       cpu: pinning.serverCPU, draining: $0)
