@@ -161,9 +161,19 @@ public final class AsyncSocket: Sendable {
     /// destroyed. `start` may answer at once. Inlined into its callers, with `ReadLease.next`:
     /// one async frame less per awaited chunk (6,890 → 6,180 instructions per echoed round trip
     /// under callgrind).
+    ///
+    /// The cancellation handler is installed with the form of `withTaskCancellationHandler` that
+    /// runs where its caller runs (`_unsafeInheritExecutor_withTaskCancellationHandler`, the
+    /// standard library's original entry point, kept for ABI stability). The current form takes
+    /// an `isolation` argument and so switches to it on entry and on return: with a task executor
+    /// preference, each switch asks the runtime for the task's preferred executor under the
+    /// task's status-record lock. This wait runs on its caller's executor already (it is
+    /// `nonisolated(nonsending)`), so nothing changes but the two switches: 6,071 → 5,480
+    /// instructions per echoed round trip (`make bench-instr`, async echo, Unix socket, one
+    /// connection).
     @inline(__always) nonisolated(nonsending) func wait<T>(_ start: (Int, Resumption<T>) -> Void) async throws(NetError) -> T {
         let id = channel.waitID()
-        let result = await withTaskCancellationHandler {
+        let result = await _unsafeInheritExecutor_withTaskCancellationHandler {
             await withUnsafeContinuation { (resume: Resumption<T>) in start(id, resume) }
         } onCancel: {
             // The cancelling thread may be any thread (the loop's included, inside another
