@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif
@@ -50,6 +51,12 @@ static inline long cuv_fd_read(int fd, void *into, size_t count) {
     return n >= 0 ? n : uv_translate_sys_error(errno);
 }
 static inline void cuv_fd_close(int fd) { (void)close(fd); }
+
+/* How many bytes wait to be read from `fd` (FIONREAD), or a negative uv error. */
+static inline int cuv_fd_pending(int fd) {
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) == 0 ? n : uv_translate_sys_error(errno);
+}
 
 /* Read memory of no bytes: libuv then calls the read callback with UV_ENOBUFS whenever the
  * stream is readable, without reading, which is how a spliced source learns it has data. */

@@ -52,11 +52,15 @@ public final class EventLoop: @unchecked Sendable {
     /// user space; on by default. A source is spliced only while nothing else can see what it
     /// reads (no `'data'` or `.text` listener, no encoding, no `onread`, one destination that is
     /// not itself) and its destination has nothing queued, so every event a program can observe
-    /// is the same either way; each spliced direction holds two more descriptors. Set it to
-    /// false to copy always (to compare, say). Loop-confined, like every loop setting.
+    /// is the same either way. Every spliced pipe of the loop goes through one kernel pipe (two
+    /// descriptors, opened with the first splice and closed with the loop). Set it to false to
+    /// copy always (to compare, say). Loop-confined, like every loop setting.
     public var splicesPipes = true
     /// How many bytes `pipe` has moved on this loop by kernel splicing (see ``splicesPipes``).
     public internal(set) var splicedBytes = 0
+    /// The kernel pipe every splice of this loop goes through, once one was needed: it is empty
+    /// between two callbacks (`Socket+Splice.swift`), so one is enough for all the loop's sockets.
+    var kernelPipe: KernelPipe?
 
     /// Where `StreamHandle.tryWrite` describes its bytes: one `uv_buf_t` after the `uv_loop_t`,
     /// in the loop's own memory, reached from any stream through its `loop` field.
@@ -216,6 +220,7 @@ public final class EventLoop: @unchecked Sendable {
         closeAllHandles()
         uv_run(uv, UV_RUN_DEFAULT)
         uv_loop_close(uv)
+        kernelPipe?.close()
         readSlab.deinitialize(count: 1)
         UnsafeMutableRawPointer(uv).deallocate()
     }

@@ -95,7 +95,6 @@ extension Socket {
         if h === handle {
             handle = nil
             state.handleClosed()
-            if cold != nil { closeKernelPipe() }
         }
         emitClose(hadError: state.isErrored)
     }

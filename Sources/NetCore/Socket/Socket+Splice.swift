@@ -2,7 +2,9 @@ internal import CUV
 
 /// `pipe` from one socket to another, inside the kernel: a proxy's two legs (`c.pipe(u)`,
 /// `u.pipe(c)`) move their bytes with `splice(2)` through a kernel pipe (`KernelPipe`) instead of
-/// reading them into memory and writing them out again.
+/// reading them into memory and writing them out again. Each move fills the pipe from the source
+/// and empties it into the destination within one read callback, so the pipe is empty between
+/// callbacks and the loop's one pipe serves all its sockets (no descriptors per connection).
 ///
 /// It changes nothing a program can observe, because it is used only while nothing could see the
 /// difference: the source flows, has nothing buffered, no `'data'` or `.text` listener, no
@@ -30,14 +32,14 @@ extension Socket {
         return target
     }
 
-    /// Whether reading should start spliced: a destination allows it and a kernel pipe exists
-    /// (made on first use; without one, out of descriptors say, the socket copies as usual).
+    /// Whether reading should start spliced: a destination allows it and the loop has a kernel
+    /// pipe (opened on first use; without one, out of descriptors say, the socket copies as usual
+    /// and asks again the next time it starts reading).
     func readsSpliced() -> Bool {
         guard !pipeTargets.isEmpty, spliceDestination() != nil else { return false }
-        if cold?.kernelPipe != nil { return true }
-        guard let pipe = KernelPipe.open() else { return false }
-        coldState.kernelPipe = pipe
-        return true
+        if loop.kernelPipe != nil { return true }
+        loop.kernelPipe = KernelPipe.open()
+        return loop.kernelPipe != nil
     }
 
     /// The handle reported the stream readable while splicing: move what it holds to the
@@ -46,7 +48,7 @@ extension Socket {
     func spliceReadable() {
         var moves = 0
         while let h = handle, h.splicing {
-            guard let target = spliceDestination(), let pipe = cold?.kernelPipe else {
+            guard let target = spliceDestination(), let pipe = loop.kernelPipe else {
                 readUnspliced(h)
                 return
             }
@@ -100,12 +102,5 @@ extension Socket {
             let r = h.readStart(splicing: true)
             if r < 0 { source.destroy(.errno(r, syscall: "read")) }
         }
-    }
-
-    /// The handle closed: the kernel pipe's descriptors go with it.
-    func closeKernelPipe() {
-        guard let pipe = cold?.kernelPipe else { return }
-        pipe.close()
-        cold?.kernelPipe = nil
     }
 }

@@ -261,9 +261,6 @@ final class SocketCold {
     /// Happy-eyeballs attempts running for the socket, whose handles `ref`/`unref` reach.
     var attempts: [ConnectAttempt] = []
     var proxiedLocal: AddressInfo?
-    /// The kernel pipe this socket splices into its pipe destination through, once it has
-    /// spliced (`Socket+Splice.swift`); closed with the handle.
-    var kernelPipe: KernelPipe?
 }
 
 extension Socket {

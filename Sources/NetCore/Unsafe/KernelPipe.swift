@@ -4,11 +4,11 @@ internal import CUV
 /// sockets on one loop (`Socket/Socket+Splice.swift`). Bytes move from the source socket into
 /// the pipe and from the pipe into the destination with `splice(2)`, never through user space.
 /// Between two read callbacks the pipe is always empty: what the destination does not take at
-/// once is read out of it and queued as an ordinary write.
+/// once is read out of it and queued as an ordinary write. So one pipe per loop serves every
+/// socket of the loop (`EventLoop.kernelPipe`).
 ///
 /// Linux only: elsewhere `open` answers nil and the sockets copy as usual. The two descriptors
-/// are closed by `close()` (when the source socket's handle closes) or, at the latest, when the
-/// pipe goes away.
+/// are closed by `close()` (when the loop closes) or, at the latest, when the pipe goes away.
 final class KernelPipe {
     /// The pipe's read end and write end; -1 once closed.
     private var readEnd: Int32
@@ -80,4 +80,7 @@ final class KernelPipe {
 
     /// Empties the pipe, dropping what it holds (its destination failed).
     func discard(_ count: Int) { _ = take(count) }
+
+    /// How many bytes the pipe holds now (`FIONREAD`): 0 between callbacks.
+    var pendingBytes: Int { Int(cuv_fd_pending(readEnd)) }
 }
