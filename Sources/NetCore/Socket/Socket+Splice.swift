@@ -77,7 +77,10 @@ extension Socket {
     /// `count` bytes a source spliced into `pipe` for this socket: into this socket's kernel
     /// buffer at once, and what that does not take as an ordinary write behind them.
     private func takeSpliced(_ count: Int, from pipe: KernelPipe, source: Socket) {
-        guard let h = handle else { return }
+        guard let h = handle else {
+            pipe.discard(count)  // cannot happen (the source checked), but the pipe stays empty
+            return
+        }
         let moved = pipe.drain(into: h.fileDescriptor, count: count)
         if moved > 0 {
             state.accepted(moved)
