@@ -52,19 +52,22 @@ function parseTarget(text) {
   return { host: targetHost, port: targetPort };
 }
 
+// Both sides half-open, so an end travels through as the client sent it (pipe ends the other
+// side once everything before it is written); an error on either side destroys both, and so does
+// a close that left the other side unended.
 function proxy(client) {
-  const upstream = net.connect(proxyTo.port, proxyTo.host);
+  const upstream = net.connect({ port: proxyTo.port, host: proxyTo.host, allowHalfOpen: true });
   client.pipe(upstream);
   upstream.pipe(client);
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
-  client.on('close', () => upstream.destroy());
-  upstream.on('close', () => client.destroy());
+  client.on('close', () => { if (!upstream.writableEnded) upstream.destroy(); });
+  upstream.on('close', () => { if (!client.writableEnded) client.destroy(); });
 }
 
 const respond = http ? require('./http-responder.js').serve : null;
 
-const server = net.createServer((socket) => {
+const server = net.createServer({ allowHalfOpen: proxyTo !== null }, (socket) => {
   if (path === null && proxyTo === null) socket.setNoDelay(true);
   // A peer reset must not take the server down.
   socket.on('error', () => socket.destroy());

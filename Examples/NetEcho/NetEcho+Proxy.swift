@@ -1,8 +1,10 @@
 import Net
 
 /// `net-echo --proxy-to HOST:PORT`: a TCP proxy as a Node programmer writes one. Each client gets
-/// its own upstream connection, bytes flow both ways through `pipe` (an end on one side ends the
-/// other), and an error or close on either side destroys both.
+/// its own upstream connection and bytes flow both ways through `pipe`. Both sides are half-open,
+/// so an end travels through as the client sent it (`pipe` ends the other side once everything
+/// before it is written); an error on either side destroys both, and so does a close that left
+/// the other side unended.
 struct ProxyTarget: Sendable {
     let host: String
     let port: Int
@@ -22,7 +24,9 @@ struct ProxyTarget: Sendable {
     func serve(_ client: Socket) {
         let upstream: Socket
         do {
-            upstream = try Net.connect(port: port, host: host, loop: client.loop)
+            var options = SocketConnectOptions(port: port, host: host)
+            options.allowHalfOpen = true
+            upstream = try Net.connect(options, loop: client.loop)
         } catch {
             client.destroy()
             return
@@ -31,7 +35,7 @@ struct ProxyTarget: Sendable {
         upstream.pipe(client)
         client.on(.error) { _ in upstream.destroy() }
         upstream.on(.error) { _ in client.destroy() }
-        client.on(.close) { _ in upstream.destroy() }
-        upstream.on(.close) { _ in client.destroy() }
+        client.on(.close) { _ in if !upstream.writableEnded { upstream.destroy() } }
+        upstream.on(.close) { _ in if !client.writableEnded { client.destroy() } }
     }
 }

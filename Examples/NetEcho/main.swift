@@ -198,6 +198,8 @@ struct EchoSetup: Sendable {
         if !command.block.isEmpty { options.blockList = try EchoSetup.list(command.block) }
         if let target = command.proxyTo.flatMap(ProxyTarget.init) {
             mode = .proxy(target)
+            // A proxy passes a client's end of sending on and goes on relaying the answer.
+            options.allowHalfOpen = true
         } else if command.http {
             mode = .http
             // As Node's http module does: small responses go out at once.
