@@ -16,15 +16,17 @@
 #include <sys/syscall.h>
 #endif
 
-enum { CUV_SPLICE_F_MOVE = 1, CUV_SPLICE_F_NONBLOCK = 2, CUV_F_SETPIPE_SZ = 1031 };
+enum { CUV_SPLICE_F_MOVE = 1, CUV_SPLICE_F_NONBLOCK = 2, CUV_F_SETPIPE_SZ = 1031, CUV_F_GETPIPE_SZ = 1032 };
 
-/* A non-blocking, close-on-exec pipe of about `size` bytes (the kernel's default when it
- * refuses that size): fds[0] reads, fds[1] writes. Returns its capacity in bytes. */
+/* A non-blocking, close-on-exec pipe of about `size` bytes (what the kernel gives when it
+ * refuses that size, as it does past a user's pipe-user-pages-soft): fds[0] reads, fds[1]
+ * writes. Returns its capacity in bytes. */
 static inline int cuv_kernel_pipe_open(int fds[2], int size) {
 #if defined(__linux__)
     if (syscall(SYS_pipe2, fds, O_NONBLOCK | O_CLOEXEC) != 0) return uv_translate_sys_error(errno);
     int capacity = fcntl(fds[1], CUV_F_SETPIPE_SZ, size);
-    if (capacity < 0) capacity = 65536;
+    if (capacity < 0) capacity = fcntl(fds[1], CUV_F_GETPIPE_SZ);
+    if (capacity <= 0) capacity = 4096;
     return capacity;
 #else
     (void)fds; (void)size;

@@ -1,4 +1,5 @@
 import Testing
+import Glibc
 @testable import NetCore
 import Net
 
@@ -72,6 +73,101 @@ import Net
         }
         #expect(spliced > payloads.count * (512 << 10), "only \(spliced) bytes were spliced")
         #expect(pending == 0)
+    }
+
+    // node: pipe pauses the source when `write` answers false and resumes it on 'drain'. With a
+    // destination whose high-water mark is 1 KiB, every chunk a copying pipe writes answers
+    // false; so does every move a splicing one makes (as a write of that chunk would), so the
+    // source pauses after each, 'drain' follows each while it is paused, and no more than one
+    // move (one pipeful) goes out between two drains.
+    @Test(arguments: [true, false])
+    func destinationDrainsAsForWrittenChunks(_ splices: Bool) throws {
+        let payload = Buffer(patternBytes(2 << 20, seed: 7))
+        var atBackend: [Buffer] = []
+        var drains = 0
+        var drainsWhileFlowing = 0
+        var mostBetweenDrains = 0
+        var spliced = 0
+        try withSpliceProxy(.tcp, splices: splices, twoWay: false, upstreamHighWaterMark: 1024, backend: { socket in
+            socket.on(.data) { atBackend.append($0) }
+        }, proxied: { c, u in
+            var atLastDrain = 0
+            u.on(.drain) {
+                drains += 1
+                if !c.isPaused() { drainsWhileFlowing += 1 }
+                mostBetweenDrains = max(mostBetweenDrains, u.bytesWritten - atLastDrain)
+                atLastDrain = u.bytesWritten
+            }
+            c.on(.end) { spliced = c.loop.splicedBytes }
+        }) { _, dial, stop in
+            let client = dial()
+            client.on(.close) { _ in stop() }
+            client.end(payload)
+        }
+        #expect(same(Buffer.concat(atBackend), payload), "atBackend: \(Buffer.concat(atBackend).count) bytes")
+        #expect(drains >= 8)
+        #expect(drainsWhileFlowing == 0)
+        #expect(mostBetweenDrains <= Int(KernelPipe.preferredSize), "\(mostBetweenDrains) bytes between two drains")
+        if splices { #expect(spliced > 0) } else { #expect(spliced == 0) }
+    }
+
+    // The upstream leg of a proxy starts reading while its destination still connects, so it
+    // reads as usual at first; once the destination is connected with nothing queued, it
+    // splices, even if no write ever had to wait.
+    @Test func sourceSplicesOnceItsDestinationConnects() throws {
+        let chunk = Buffer(patternBytes(8 << 10, seed: 8))
+        let count = 100
+        var received = 0
+        var splicedAtEnd = 0
+        let client = SocketBox()
+        try withSpliceProxy(.tcp, twoWay: false, backend: { socket in
+            // One chunk in flight at a time, so no read is large enough to fill the destination
+            // (which would pause the source and make it splice on 'drain' instead).
+            socket.on(.data) { data in
+                received += data.count
+                guard received % chunk.count == 0, let c = client.socket else { return }
+                if received < count * chunk.count { c.write(chunk) } else { c.end() }
+            }
+            socket.on(.end) { splicedAtEnd = socket.loop.splicedBytes }
+        }, proxied: { _, u in
+            // The client sends only once the upstream is connected.
+            u.once(.connect) { client.socket?.write(chunk) }
+        }) { _, dial, stop in
+            let socket = dial()
+            client.socket = socket
+            socket.on(.close) { _ in
+                client.socket = nil
+                stop()
+            }
+        }
+        #expect(received == count * chunk.count)
+        #expect(splicedAtEnd > count * chunk.count / 2, "only \(splicedAtEnd) of \(count * chunk.count) bytes spliced")
+    }
+
+    // A kernel that refuses to splice (a sandbox filtering the call, say): the bytes are read
+    // and written as usual instead, none lost, and the loop stops trying. The refusal is real:
+    // the loop's "pipe" here is a socket pair, which splice(2) rejects with EINVAL.
+    @Test func refusedSpliceFallsBackToCopying() throws {
+        let payload = Buffer(patternBytes(1 << 20, seed: 9))
+        var received: [Buffer] = []
+        var unsupported = false
+        var spliced = -1
+        var fds: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
+        try withSpliceProxy(.tcp, backend: { $0.pipe($0) }) { loop, dial, stop in
+            loop.kernelPipe = KernelPipe(readEnd: fds[0], writeEnd: fds[1], capacity: 65536)
+            let client = dial()
+            client.on(.data) { received.append($0) }
+            client.on(.close) { _ in
+                unsupported = loop.spliceUnsupported
+                spliced = loop.splicedBytes
+                stop()
+            }
+            client.end(payload)
+        }
+        #expect(same(Buffer.concat(received), payload), "received: \(Buffer.concat(received).count) bytes")
+        #expect(unsupported)
+        #expect(spliced == 0)
     }
 
     // The control: with splicing off the same proxy copies every byte, so the counter above
@@ -272,7 +368,7 @@ final class SocketBox {
 /// sees each pair (the client's side, the upstream side). `body` gets the loop, a function that
 /// connects a client to the proxy and one that closes both servers.
 func withSpliceProxy(
-    _ transport: SpliceTests.Transport, splices: Bool = true, twoWay: Bool = true,
+    _ transport: SpliceTests.Transport, splices: Bool = true, twoWay: Bool = true, upstreamHighWaterMark: Int? = nil,
     backend: @escaping (Socket) -> Void, proxied: @escaping (Socket, Socket) -> Void = { _, _ in },
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping (EventLoop, _ dial: @escaping () -> Socket, _ stop: @escaping () -> Void) -> Void
@@ -298,7 +394,9 @@ func withSpliceProxy(
             switch transport {
             case .tcp:
                 listenLocal(backendServer) { backendPort in
-                    upstream = { loop in dial(backendPort, loop: loop, options: SocketOptions(allowHalfOpen: true)) }
+                    upstream = { loop in
+                        dial(backendPort, loop: loop, options: SocketOptions(allowHalfOpen: true, highWaterMark: upstreamHighWaterMark))
+                    }
                     listenLocal(proxy) { proxyPort in
                         body(loop, { dial(proxyPort, loop: loop) }, stop)
                     }
@@ -314,7 +412,7 @@ func withSpliceProxy(
                     return
                 }
                 upstream = { loop in
-                    let u = Socket(SocketOptions(allowHalfOpen: true), loop: loop)
+                    let u = Socket(SocketOptions(allowHalfOpen: true, highWaterMark: upstreamHighWaterMark), loop: loop)
                     return (try? u.connect(path: backendPath)) ?? u
                 }
                 body(loop, { (try? Socket(loop: loop).connect(path: proxyPath)) ?? Socket(loop: loop) }, stop)

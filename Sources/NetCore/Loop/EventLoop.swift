@@ -61,6 +61,9 @@ public final class EventLoop: @unchecked Sendable {
     /// The kernel pipe every splice of this loop goes through, once one was needed: it is empty
     /// between two callbacks (`Socket+Splice.swift`), so one is enough for all the loop's sockets.
     var kernelPipe: KernelPipe?
+    /// Set when a splice failed as unsupported (`KernelPipe.isUnsupported`): the loop copies
+    /// from then on.
+    var spliceUnsupported = false
 
     /// Where `StreamHandle.tryWrite` describes its bytes: one `uv_buf_t` after the `uv_loop_t`,
     /// in the loop's own memory, reached from any stream through its `loop` field.

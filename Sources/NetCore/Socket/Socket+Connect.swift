@@ -230,6 +230,9 @@ extension Socket {
         startReadingIfWanted()
         flushWrites()
         maybeShutdown()
+        // Sources that began piping in while this socket connected read as usual: they may
+        // splice now (with writes queued, `afterWrite` offers it once they are out).
+        if !pipeSources.isEmpty && state.canWriteNow { offerSpliceToSources() }
     }
 }
 

@@ -22,7 +22,7 @@ internal import CUV
 extension Socket {
     /// The destination this socket can splice into now, if it can (see above).
     func spliceDestination() -> Socket? {
-        guard loop.splicesPipes, let only = pipeTargets.onlySocket else { return nil }
+        guard loop.splicesPipes, !loop.spliceUnsupported, let only = pipeTargets.onlySocket else { return nil }
         let target = only.takeUnretainedValue()
         guard target !== self, target.loop === loop, target.handle != nil,
               target.state.writableEnd == .open, target.state.canWriteNow,
@@ -54,6 +54,12 @@ extension Socket {
             }
             let n = pipe.fill(from: h.fileDescriptor)
             if n == Int(UV_EAGAIN.rawValue) { return }
+            if KernelPipe.isUnsupported(n) {
+                // Nothing was read: the same bytes are read as usual instead.
+                loop.spliceUnsupported = true
+                readUnspliced(h)
+                return
+            }
             if n <= 0 {
                 onReadError(n == 0 ? UV_EOF_CODE : Int32(n))
                 return
@@ -75,25 +81,25 @@ extension Socket {
     }
 
     /// `count` bytes a source spliced into `pipe` for this socket: into this socket's kernel
-    /// buffer at once, and what that does not take as an ordinary write behind them.
+    /// buffer at once, and what that does not take as an ordinary write behind them. It answers
+    /// as `write` of those bytes would (`wroteSpliced`), so the source pauses and this socket
+    /// emits `'drain'` exactly when a copying pipe's write of the same chunk would have made them.
     private func takeSpliced(_ count: Int, from pipe: KernelPipe, source: Socket) {
         guard let h = handle else {
             pipe.discard(count)  // cannot happen (the source checked), but the pipe stays empty
             return
         }
         let moved = pipe.drain(into: h.fileDescriptor, count: count)
-        if moved > 0 {
-            state.accepted(moved)
-            loop.splicedBytes &+= moved
-            refreshTimeoutIfSet()
-            if moved == count { return }
-        } else if moved != Int(UV_EAGAIN.rawValue) {
+        if moved < 0 && moved != Int(UV_EAGAIN.rawValue) && !KernelPipe.isUnsupported(moved) {
             pipe.discard(count)
             destroy(.errno(Int32(moved), syscall: "write"))
             return
         }
-        let rest = pipe.take(count - Swift.max(0, moved))
-        if !write(rest) { source.pipeFull() }
+        if KernelPipe.isUnsupported(moved) { loop.spliceUnsupported = true }
+        let taken = Swift.max(0, moved)
+        loop.splicedBytes &+= taken
+        let rest = taken < count ? pipe.take(count - taken) : nil
+        if !wroteSpliced(count, rest: rest) { source.pipeFull() }
     }
 
     /// This socket's write queue emptied: sources piping into it that read as usual may splice

@@ -212,6 +212,22 @@ extension Socket {
         return ok
     }
 
+    /// The write a splice into this socket amounts to (`Socket+Splice.swift`): `count` bytes, of
+    /// which the kernel took all but `rest` at once. Counts, answers and owes `'drain'` exactly
+    /// as `write` of those bytes does when its try-write takes that much (`writeAtOnce`, `settle`).
+    func wroteSpliced(_ count: Int, rest: Buffer?) -> Bool {
+        state.accepted(count)
+        refreshTimeoutIfSet()
+        guard let rest, rest.count > 0 else {
+            let ok = state.wroteAtOnce(count)
+            if !ok { loop.nextTick(self, SocketStep.drain.rawValue) }
+            return ok
+        }
+        let ok = queueChunk(rest, callback: nil, size: count, alreadyFull: count >= state.writableHighWaterMark)
+        flushWrites()
+        return ok
+    }
+
     /// Queues `buffer`, cut into pieces libuv can take (a `uv_buf_t` holds at most 4 GiB); the
     /// last piece carries the callback and whatever of `size` the others do not. Returns the answer
     /// `write` gives.

@@ -20,7 +20,9 @@ final class KernelPipe {
     /// read loop would take in four 64 KiB reads (an unprivileged process may ask up to 1 MiB).
     static let preferredSize: Int32 = 256 * 1024
 
-    private init(readEnd: Int32, writeEnd: Int32, capacity: Int) {
+    /// A pipe over descriptors the caller opened (`open()` makes the real one; a test gives two
+    /// ends splice refuses, to see the copying fallback).
+    init(readEnd: Int32, writeEnd: Int32, capacity: Int) {
         self.readEnd = readEnd
         self.writeEnd = writeEnd
         self.capacity = capacity
@@ -80,6 +82,13 @@ final class KernelPipe {
 
     /// Empties the pipe, dropping what it holds (its destination failed).
     func discard(_ count: Int) { _ = take(count) }
+
+    /// Whether a splice error means this kernel cannot splice these descriptors at all (a
+    /// sandbox that filters the call, a kernel without it), rather than a failure of the stream.
+    static func isUnsupported(_ error: Int) -> Bool {
+        error == Int(UV_EINVAL.rawValue) || error == Int(UV_ENOSYS.rawValue)
+            || error == Int(UV_EPERM.rawValue) || error == Int(UV_ENOTSUP.rawValue)
+    }
 
     /// How many bytes the pipe holds now (`FIONREAD`): 0 between callbacks.
     var pendingBytes: Int { Int(cuv_fd_pending(readEnd)) }
