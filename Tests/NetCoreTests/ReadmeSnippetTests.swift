@@ -69,6 +69,25 @@ import Foundation
         }
     }
 
+    /// The documentation articles' snippets that name an example (`<!-- from PATH -->`) are
+    /// held to the same rule; the others are sketches the articles explain.
+    @Test func everyArticleSnippetThatNamesAnExampleMatchesIt() throws {
+        let articles = Self.root.appendingPathComponent("Sources/NetCore/NetCore.docc")
+        let names = try FileManager.default.contentsOfDirectory(atPath: articles.path).filter { $0.hasSuffix(".md") }
+        var checked = 0
+        for name in names {
+            let markdown = try String(contentsOf: articles.appendingPathComponent(name), encoding: .utf8)
+            for snippet in Self.snippets(markdown) {
+                guard let source = snippet.source, !source.isEmpty else { continue }
+                let text = try String(contentsOf: Self.root.appendingPathComponent(source), encoding: .utf8)
+                let file = Self.trimmed(text.components(separatedBy: "\n"))
+                #expect(Self.appears(snippet.lines, in: file), "\(name) line \(snippet.line): the snippet no longer matches \(source)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 1, "no article snippet names an example")
+    }
+
     @Test func theCheckNoticesASnippetThatDrifted() {
         let file = Self.trimmed(["let a = 1", "    let b = 2", "", "let c = 3", "let d = 4"])
         #expect(Self.appears(["let a = 1", "let b = 2"], in: file))
