@@ -170,6 +170,53 @@ import Net
         #expect(spliced == 0)
     }
 
+    // node: socket.setTimeout counts reads and writes as activity. Spliced bytes are both: while
+    // they flow (600 ms, a chunk every 10 ms) neither proxy socket times out at 250 ms; once the
+    // client goes quiet, each times out once.
+    @Test func splicedBytesKeepIdleTimeoutsAway() throws {
+        let chunk = Buffer(patternBytes(32 << 10, seed: 10))
+        let rounds = 60
+        var timeouts: [String] = []
+        var timeoutsWhileFlowing = 0
+        var flowing = true
+        var spliced = 0
+        let client = SocketBox()
+        try withSpliceProxy(.tcp, twoWay: false, backend: { socket in
+            socket.on(.data) { _ in }
+        }, proxied: { c, u in
+            for (name, socket) in [("client side", c), ("upstream", u)] {
+                socket.setTimeout(250) {
+                    timeouts.append(name)
+                    if flowing { timeoutsWhileFlowing += 1 }
+                    spliced = socket.loop.splicedBytes
+                    if timeouts.count == 2 { client.socket?.end() }
+                }
+            }
+            var sent = 0
+            var sender: Timeout?
+            sender = c.loop.setInterval(10) {
+                guard let socket = client.socket, sent < rounds else {
+                    flowing = false
+                    sender?.close()
+                    sender = nil
+                    return
+                }
+                socket.write(chunk)
+                sent += 1
+            }
+        }) { _, dial, stop in
+            let socket = dial()
+            client.socket = socket
+            socket.on(.close) { _ in
+                client.socket = nil
+                stop()
+            }
+        }
+        #expect(timeoutsWhileFlowing == 0)
+        #expect(timeouts.sorted() == ["client side", "upstream"])
+        #expect(spliced > rounds * chunk.count / 2, "only \(spliced) bytes spliced")
+    }
+
     // The control: with splicing off the same proxy copies every byte, so the counter above
     // counts what the kernel moved and nothing else.
     @Test func splicingOffCopiesEverything() throws {
