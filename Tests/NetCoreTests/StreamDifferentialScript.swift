@@ -23,6 +23,9 @@ enum StreamDifferentialScript {
           function attach(side, s) {
             s.on('connect', () => { connected = true; s.setNoDelay(true); rec(side, 'connect'); });
             s.on('ready', () => rec(side, 'ready'));
+            // Until 'close' only: our closed socket has dropped its listeners.
+            s.on('pause', () => { if (!st[side].closed) rec(side, 'pause'); });
+            s.on('resume', () => { if (!st[side].closed) rec(side, 'resume'); });
             s.on('data', (d) => {
               events++;
               if (typeof d === 'string') st[side].text += d.length; else st[side].rx += d.length;

@@ -66,6 +66,10 @@ final class StreamPairRun {
             rec(side, "connect")
         }
         s.on(.ready) { [unowned self] in rec(side, "ready") }
+        // Heard until 'close': a closed socket drops its listeners (Node's still hears a
+        // `pause()` or `resume()` called after it).
+        s.on(.pause) { [unowned self] in rec(side, "pause") }
+        s.on(.resume) { [unowned self] in rec(side, "resume") }
         // Raw bytes while no encoding is set; afterwards the `.text` listener counts characters
         // (Node's 'data' then carries strings).
         s.on(.data) { [unowned self] chunk in

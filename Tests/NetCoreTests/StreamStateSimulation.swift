@@ -146,7 +146,7 @@ final class StreamSim {
             callback { shutdownCompleted(0) }
         case .cork: state.cork()
         case .uncork: if state.uncork() { flushWrites() }
-        case .pause: state.pause()
+        case .pause: _ = state.pause()
         case .resume:
             consumed = true
             resume()

@@ -7,16 +7,17 @@ extension Socket {
     /// reading until `readableHighWaterMark` bytes wait unread, then stops reading from the
     /// kernel, so the peer is slowed down instead of memory growing; the peer's end and errors
     /// are still seen meanwhile. With `onread`, which buffers nothing, reading stops at once.
-    /// Returns the socket.
+    /// Emits `'pause'` when the socket was not paused already. Returns the socket.
     @discardableResult
     public func pause() -> Socket {
-        state.pause()
+        if state.pause() { emit(.pause) }
         if onread != nil { handle?.readStop() }
         return self
     }
 
-    /// Starts or restarts the flow of `'data'` events (Node's `resume()`). Buffered data is
-    /// delivered on the next tick. Returns the socket.
+    /// Starts or restarts the flow of `'data'` events (Node's `resume()`). When the socket was
+    /// not flowing, `'resume'` is emitted on the next tick, and buffered data is delivered right
+    /// after it. Returns the socket.
     @discardableResult
     public func resume() -> Socket {
         loop.assertOnLoopThread()
@@ -27,9 +28,10 @@ extension Socket {
     /// Whether the socket was paused with `pause()` (Node's `isPaused()`).
     public func isPaused() -> Bool { state.flow == .paused }
 
-    /// The tick `resume()` queued: deliver what is buffered, then read again.
+    /// The tick `resume()` queued: `'resume'`, then deliver what is buffered and read again.
     func resumeTick() {
         state.resumeTick()
+        emit(.resume)
         flushReadBuffer()
         startReadingIfWanted()
     }

@@ -123,6 +123,12 @@ extension Event where Source == Socket, Payload == Void {
     public static var drain: Self { .init("drain") }
     /// The socket was idle for its timeout; it stays open (Node's `'timeout'`).
     public static var timeout: Self { .init("timeout") }
+    /// `pause()` stopped the flow of `'data'`, by the user's call or a pipe's backpressure
+    /// (Node's Readable `'pause'`).
+    public static var pause: Self { .init("pause") }
+    /// The flow of `'data'` restarts, on the tick after `resume()`, before the buffered data
+    /// (Node's Readable `'resume'`).
+    public static var resume: Self { .init("resume") }
 }
 
 extension Event where Source == Socket, Payload == Buffer {

@@ -42,11 +42,19 @@ extension StreamState {
             && (readBuffer.isEmpty || readableLength < readableHighWaterMark)
     }
 
-    /// `pause()`: the flow stops; buffered and newly read chunks wait for `resume()`.
-    mutating func pause() { flow = .paused }
+    /// `pause()`: the flow stops; buffered and newly read chunks wait for `resume()`. True when
+    /// the stream was not paused already, so `'pause'` is emitted (Node's Readable).
+    mutating func pause() -> Bool {
+        if flow == .paused { return false }
+        flow = .paused
+        return true
+    }
 
-    /// `resume()` (or a consumer appeared): true when the driver should queue the resume tick.
+    /// `resume()` (or a consumer appeared): true when the driver should queue the resume tick,
+    /// which emits `'resume'`. As in Node, a stream that already flows schedules nothing, and
+    /// several calls before the tick share one.
     mutating func resume() -> Bool {
+        if flow == .flowing { return false }
         flow = .flowing
         guard !pending.contains(.resume) else { return false }
         pending.insert(.resume)

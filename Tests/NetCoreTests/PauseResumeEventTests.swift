@@ -1,0 +1,63 @@
+import Testing
+@testable import NetCore
+import Net
+
+/// Readable's `'pause'` and `'resume'` events, as Node (v20) gives them:
+/// the expected transcripts are what the same script printed under `node`.
+@Suite struct PauseResumeEventTests {
+    /// Runs `handler` on the server side of one connection whose client sends "hi" and ends;
+    /// returns the server side's log once it closed.
+    func serverLog(_ handler: @escaping (Socket, @escaping (String) -> Void) -> Void) -> [String] {
+        var log: [String] = []
+        withLoop { loop in
+            let server = Net.createServer(loop: loop) { c in
+                c.on(.pause) { log.append("pause") }
+                c.on(.resume) { log.append("resume") }
+                handler(c) { log.append($0) }
+            }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop) {}
+                client.on(.connect) { client.end(Buffer("hi")) }
+                client.on(.close) { _ in server.close() }
+            }
+        }
+        return log
+    }
+
+    // 'pause' is emitted at once by a pause() that stops a flow (or a flow not yet started), not
+    // by a second one; 'resume' on the tick after the resume() that restarts it, before the
+    // data, and only once for several resume() calls before that tick.
+    @Test func pauseAtOnceResumeOnTheNextTick() {
+        let log = serverLog { c, log in
+            log("a"); c.pause(); log("b"); c.pause(); log("c"); c.resume(); log("d"); c.resume(); log("e")
+            c.on(.data) { _ in log("data"); c.pause(); log("p2"); c.resume(); log("r2") }
+            c.on(.end) { log("end"); c.pause(); log("p3"); c.resume(); log("r3") }
+            c.on(.close) { _ in log("close") }
+        }
+        #expect(log == ["a", "pause", "b", "c", "d", "e", "resume", "data", "pause", "p2", "r2", "resume",
+                        "end", "pause", "p3", "r3", "resume", "close"])
+    }
+
+    // A 'data' listener starts the flow (one 'resume'); a pause() between a resume() and its
+    // tick emits 'pause' again, and the one tick still emits one 'resume'.
+    @Test func oneResumeTickForEveryCallBeforeIt() {
+        let log = serverLog { c, log in
+            log("x"); c.pause(); c.resume(); c.pause(); log("y")
+            c.on(.data) { _ in log("data") }
+            log("z"); c.resume(); log("w")
+            c.on(.close) { _ in log("close") }
+        }
+        #expect(log == ["x", "pause", "pause", "y", "z", "w", "resume", "data", "close"])
+    }
+
+    // A data listener on a stream that already flows schedules nothing more.
+    @Test func aListenerOnAFlowingStreamEmitsNothing() {
+        let log = serverLog { c, log in
+            log("x"); c.on(.data) { _ in log("data") }; log("y")
+            c.on(.data) { _ in }
+            c.resume()
+            c.on(.close) { _ in log("close") }
+        }
+        #expect(log == ["x", "y", "resume", "data", "close"])
+    }
+}
