@@ -2,7 +2,7 @@ import Testing
 @testable import NetCore
 import Net
 
-/// Readable's `'pause'` and `'resume'` events, as Node (v20) gives them:
+/// Readable's `'pause'` and `'resume'` events and `write`'s answer, as Node (v20) gives them:
 /// the expected transcripts are what the same script printed under `node`.
 @Suite struct PauseResumeEventTests {
     /// Runs `handler` on the server side of one connection whose client sends "hi" and ends;
@@ -59,5 +59,41 @@ import Net
             c.on(.close) { _ in log("close") }
         }
         #expect(log == ["x", "y", "resume", "data", "close"])
+    }
+
+    // node: write() answers true when everything was flushed to the kernel, whatever its size,
+    // and owes no 'drain'; false once part of it waits in memory, which counts whole in
+    // writableLength. Here the mark is 1 KiB and the server does not read at first.
+    @Test func writeTakenWholeAnswersTrueWhateverItsSize() {
+        var answers: [String] = []
+        var drains = 0
+        var received = 0
+        let big = 4 << 20
+        withLoop(timeout: 10_000) { loop in
+            let server = Net.createServer(loop: loop) { c in
+                c.pause()
+                c.on(.data) { received += $0.count }
+                // Read once the client has written everything.
+                c.loop.setImmediate { c.resume() }
+            }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop, options: SocketOptions(highWaterMark: 1024)) {}
+                client.on(.connect) {
+                    for n in [100, 1024, 16 << 10, big, 10] {
+                        let ok = client.write(Buffer(count: n))
+                        answers.append("\(n) \(ok) \(client.writableLength) \(client.writableNeedDrain)")
+                    }
+                }
+                client.on(.drain) {
+                    drains += 1
+                    client.end()
+                }
+                client.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(answers == ["100 true 0 false", "1024 true 0 false", "16384 true 0 false",
+                            "\(big) false \(big) true", "10 false \(big + 10) true"])
+        #expect(drains == 1)
+        #expect(received == 100 + 1024 + (16 << 10) + big + 10)
     }
 }

@@ -75,39 +75,72 @@ import Net
         #expect(pending == 0)
     }
 
-    // node: pipe pauses the source when `write` answers false and resumes it on 'drain'. With a
-    // destination whose high-water mark is 1 KiB, every chunk a copying pipe writes answers
-    // false; so does every move a splicing one makes (as a write of that chunk would), so the
-    // source pauses after each, 'drain' follows each while it is paused, and no more than one
-    // move (one pipeful) goes out between two drains.
+    // node: pipe pauses the source when `write` answers false and resumes it on 'drain'; a
+    // write the kernel takes whole answers true, whatever its size. The backend reads in
+    // 256 KiB bursts: after each, unless the source is paused already, it stops and reads
+    // again only once the source has paused (or has ended). The kernel buffers between the destination and the backend are made small
+    // (16 KiB asked for each way), so each stop fills them and pauses the source. Every pause is then
+    // answered by one 'drain' and one 'resume', in that order, spliced and copied alike; nothing
+    // drains while the source flows; and what waits in the destination's queue when the source
+    // pauses is at most one pipeful (a splice's rest) or one read (a copied chunk).
     @Test(arguments: [true, false])
     func destinationDrainsAsForWrittenChunks(_ splices: Bool) throws {
-        let payload = Buffer(patternBytes(2 << 20, seed: 7))
+        let payload = Buffer(patternBytes(4 << 20, seed: 7))
+        let burst = 256 << 10
         var atBackend: [Buffer] = []
-        var drains = 0
+        var events: [String] = []
         var drainsWhileFlowing = 0
-        var mostBetweenDrains = 0
+        var mostQueuedAtPause = 0
         var spliced = 0
+        var sourceEnded = false
+        let backendSocket = SocketBox(), source = SocketBox()
         try withSpliceProxy(.tcp, splices: splices, twoWay: false, upstreamHighWaterMark: 1024, backend: { socket in
-            socket.on(.data) { atBackend.append($0) }
-        }, proxied: { c, u in
-            var atLastDrain = 0
-            u.on(.drain) {
-                drains += 1
-                if !c.isPaused() { drainsWhileFlowing += 1 }
-                mostBetweenDrains = max(mostBetweenDrains, u.bytesWritten - atLastDrain)
-                atLastDrain = u.bytesWritten
+            backendSocket.socket = socket
+            socket.on(.close) { _ in backendSocket.socket = nil }
+            setKernelBuffer(of: socket, SO_RCVBUF, to: 16 << 10)
+            var sinceStop = 0
+            socket.pause()
+            socket.on(.data) { chunk in
+                atBackend.append(chunk)
+                sinceStop += chunk.count
+                if sinceStop >= burst && !sourceEnded && source.socket?.isPaused() == false {
+                    sinceStop = 0
+                    socket.pause()
+                }
             }
-            c.on(.end) { spliced = c.loop.splicedBytes }
+        }, proxied: { c, u in
+            source.socket = c
+            c.on(.close) { _ in source.socket = nil }
+            c.on(.pause) {
+                events.append("pause")
+                mostQueuedAtPause = max(mostQueuedAtPause, u.writableLength)
+                backendSocket.socket?.resume()
+            }
+            c.on(.resume) { events.append("resume") }
+            u.on(.connect) { setKernelBuffer(of: u, SO_SNDBUF, to: 16 << 10) }
+            u.on(.drain) {
+                events.append("drain")
+                if !c.isPaused() { drainsWhileFlowing += 1 }
+            }
+            c.on(.end) {
+                spliced = c.loop.splicedBytes
+                sourceEnded = true
+                backendSocket.socket?.resume()
+            }
         }) { _, dial, stop in
             let client = dial()
             client.on(.close) { _ in stop() }
             client.end(payload)
         }
         #expect(same(Buffer.concat(atBackend), payload), "atBackend: \(Buffer.concat(atBackend).count) bytes")
-        #expect(drains >= 8)
+        let pauses = events.filter { $0 == "pause" }.count
+        #expect(pauses >= 2, "the source paused \(pauses) times: \(events)")
+        // pipe's own first resume, then one pause, drain, resume per pause.
+        let expected = ["resume"] + Array(repeating: ["pause", "drain", "resume"], count: pauses).flatMap { $0 }
+        #expect(events == expected)
         #expect(drainsWhileFlowing == 0)
-        #expect(mostBetweenDrains <= Int(KernelPipe.preferredSize), "\(mostBetweenDrains) bytes between two drains")
+        #expect(mostQueuedAtPause > 0 && mostQueuedAtPause <= Int(KernelPipe.preferredSize),
+                "\(mostQueuedAtPause) bytes queued when the source paused")
         if splices { #expect(spliced > 0) } else { #expect(spliced == 0) }
     }
 
@@ -405,6 +438,18 @@ import Net
 func same(_ a: Buffer, _ b: Buffer) -> Bool { a == b }
 
 /// A socket a closure made before it existed will reach (the test's client, for its backend).
+/// Sets a socket's kernel buffer (`SO_RCVBUF` or `SO_SNDBUF`), which also turns off the
+/// kernel's growing of it.
+func setKernelBuffer(of socket: Socket, _ option: Int32, to bytes: Int32, sourceLocation: SourceLocation = #_sourceLocation) {
+    var value = bytes
+    guard let fd = socket.fileDescriptor,
+          setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
+    else {
+        Issue.record("could not set the kernel buffer (option \(option))", sourceLocation: sourceLocation)
+        return
+    }
+}
+
 final class SocketBox {
     var socket: Socket?
 }

@@ -160,7 +160,9 @@ final class StreamSim {
         case .destroyError: destroy(.errno(ECONNRESET, syscall: "read"))
         case .handleClosed:
             guard handle != .none else { return }
-            // libuv cancels what is pending on the handle, then calls the close callback.
+            // libuv cancels what is pending on the handle, then calls the close callback. Ticks
+            // already queued run before any of it, and may submit a write.
+            drainTicks()
             if connectPending {
                 connectPending = false
                 callback { finishConnect(ECANCELED) }
@@ -358,9 +360,7 @@ final class StreamSim {
         if n == data.count {
             // Taken whole: the write is done now; only its callback waits for the tick.
             if hasCallback { nextTick { callback(nil) } } else { awaitingCallback.remove(id) }
-            let ok = state.wroteAtOnce(data.count)
-            if !ok { nextTick { self.drainTick() } }
-            return ok
+            return true
         }
         queuedBytes[id] = data.count
         let chunk = WriteChunk(buffer: data.subarray(n), callback: callback, size: data.count)

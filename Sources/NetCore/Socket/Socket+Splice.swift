@@ -13,12 +13,13 @@ internal import CUV
 /// checks that again first, so a listener added, a `pause()`, an `unpipe`, a `cork()` or an
 /// `end()` on the destination sends the source back to ordinary reads before another byte moves.
 /// `bytesRead`, `bytesWritten`, idle timeouts, `'end'` and errors are kept as for ordinary reads
-/// and writes. Each move answers as a `write` of that chunk would (`wroteSpliced`): at the
-/// destination's high-water mark the source pauses and `'drain'` follows. What the destination's
-/// kernel buffer does not take at once leaves the kernel pipe as an ordinary write, queued in
-/// order; the source splices again once that queue is empty, or once a destination that was
-/// connecting is connected (``offerSpliceToSources``). A kernel that refuses `splice(2)` itself
-/// (`KernelPipe.isUnsupported`) sends the loop back to copying, losing nothing.
+/// and writes. Each move answers as a `write` of that chunk would (`wroteSpliced`): what the
+/// destination's kernel buffer does not take at once leaves the kernel pipe as an ordinary write,
+/// queued in order, and when that puts the destination at its high-water mark the source pauses
+/// and `'drain'` follows; the source splices again once that queue is empty, or once a
+/// destination that was connecting is connected (``offerSpliceToSources``). A kernel that
+/// refuses `splice(2)` itself (`KernelPipe.isUnsupported`) sends the loop back to copying,
+/// losing nothing.
 ///
 /// How the source learns it is readable: its handle reads with memory of no bytes, so libuv only
 /// reports readiness (a `UV_ENOBUFS` read, `StreamHandle.readStart(splicing:)`).

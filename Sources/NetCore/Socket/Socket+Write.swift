@@ -6,9 +6,11 @@ internal import CUV
 extension Socket {
     /// Writes bytes (Node's `socket.write(buffer, callback)`).
     ///
-    /// Returns false when the queued bytes have reached `writableHighWaterMark`; wait for
-    /// `'drain'` before writing more. `callback` runs once the bytes are handed to the kernel (on
-    /// the next tick when that happened at once), or with the error if the write failed. Writing
+    /// Returns false when bytes wait in memory and the queue (counting this write whole) has
+    /// reached `writableHighWaterMark`; wait for `'drain'` before writing more. A write the
+    /// kernel takes whole returns true, whatever its size, and owes no `'drain'`. `callback`
+    /// runs once the bytes are handed to the kernel (on the next tick when that happened at
+    /// once), or with the error if the write failed. Writing
     /// after `end()` fails with `ERR_STREAM_WRITE_AFTER_END`, after `destroy()` with
     /// `ERR_STREAM_DESTROYED` (to the callback only), on a socket that never connected with
     /// `ERR_SOCKET_CLOSED`, and after the peer ended a socket that is not half-open and already
@@ -179,11 +181,9 @@ extension Socket {
         refreshTimeoutIfSet()
         // The stream's memory, without retaining the handle: see `writeNow`.
         let n = data.withUnsafeBytes { StreamHandle.tryWrite($0, on: handle.unsafelyUnwrapped.stream) }
-        if n == data.count && callback == nil {
-            let ok = state.wroteAtOnce(n)
-            if !ok { loop.nextTick(self, SocketStep.drain.rawValue) }
-            return ok
-        }
+        // Taken whole: `true` whatever its size, and no `'drain'` is owed (Node's answer when
+        // everything was flushed to the kernel buffer).
+        if n == data.count && callback == nil { return true }
         return data.withUnsafeBytes { settle(tried: n, $0, owned: data, callback: callback, text: nil) }
     }
 
@@ -201,9 +201,7 @@ extension Socket {
         }
         if n == bytes.count {
             if let callback { loop.nextTick { callback(nil) } }
-            let ok = state.wroteAtOnce(bytes.count)
-            if !ok { loop.nextTick(self, SocketStep.drain.rawValue) }
-            return ok
+            return true
         }
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
         let size = text?.utf16.count ?? bytes.count
@@ -214,15 +212,12 @@ extension Socket {
 
     /// The write a splice into this socket amounts to (`Socket+Splice.swift`): `count` bytes, of
     /// which the kernel took all but `rest` at once. Counts, answers and owes `'drain'` exactly
-    /// as `write` of those bytes does when its try-write takes that much (`writeAtOnce`, `settle`).
+    /// as `write` of those bytes does when its try-write takes that much (`writeAtOnce`, `settle`):
+    /// true when the kernel took them all.
     func wroteSpliced(_ count: Int, rest: Buffer?) -> Bool {
         state.accepted(count)
         refreshTimeoutIfSet()
-        guard let rest, rest.count > 0 else {
-            let ok = state.wroteAtOnce(count)
-            if !ok { loop.nextTick(self, SocketStep.drain.rawValue) }
-            return ok
-        }
+        guard let rest, rest.count > 0 else { return true }
         let ok = queueChunk(rest, callback: nil, size: count, alreadyFull: count >= state.writableHighWaterMark)
         flushWrites()
         return ok

@@ -44,15 +44,6 @@ extension StreamState {
     @inline(__always)
     mutating func accepted(_ count: Int) { bytesWritten &+= count }
 
-    /// The kernel took a whole write at once: the answer `write` gives. When it is false, a
-    /// `'drain'` is owed and the driver queues the drain tick.
-    @inline(__always)
-    mutating func wroteAtOnce(_ count: Int) -> Bool {
-        let ok = count < writableHighWaterMark
-        if !ok { needDrain = true }
-        return ok
-    }
-
     /// Queues a chunk that counts for `size` bytes until its callback (`size` covers what the
     /// kernel already took of a partial write). Returns the answer `write` gives: false at or
     /// above the high-water mark (or when `alreadyFull`, a partial write that was over it alone).
