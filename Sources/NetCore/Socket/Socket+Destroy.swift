@@ -103,6 +103,7 @@ extension Socket {
     /// callbacks run after `'close'`, with the errors `StreamState.strandedWriteError(at:)` gives.
     private func emitClose(hadError: Bool) {
         let stranded = state.takeQueuedWrites()
+        if !pipeSources.isEmpty { unpipeFromSources() }
         emit(.close, CloseEvent(hadError: hadError))
         var index = 0
         for chunk in stranded {

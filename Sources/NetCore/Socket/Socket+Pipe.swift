@@ -9,22 +9,49 @@ extension Socket {
     /// Writes every chunk this socket reads to `destination`, pausing while the destination's
     /// queue is over its high-water mark and resuming on its `'drain'`; when this socket ends,
     /// `destination.end()` is called unless `end` is false (Node's `readable.pipe(dest, { end })`).
-    /// Starts the flow of data. Returns the destination.
+    /// Starts the flow of data, and the destination emits `'pipe'` with this socket. When the
+    /// destination finishes, closes or fails, it is unpiped (see `unpipe`). Returns the
+    /// destination.
     @discardableResult
     public func pipe(_ destination: Socket, end: Bool = true) -> Socket {
         pipeTargets.add(destination, flag: end)
         destination.pipeSources.add(self, flag: false)
+        // As in Node: the pipe starts a flow not started yet (as its 'data' listener would), the
+        // destination hears 'pipe', then a destination waiting for 'drain' pauses the source,
+        // or a paused source resumes.
+        if state.flow == .initial { resume() }
+        destination.emit(.pipe, self)
         if destination.writableNeedDrain { pause() } else if state.flow != .flowing { resume() }
         return destination
     }
 
-    /// Stops piping to `destination`, or to every destination when nil (Node's `unpipe`). The
-    /// source is paused if nothing else consumes its data. Returns the socket.
+    /// Stops piping to `destination`, or to every destination when nil (Node's `unpipe`). When
+    /// no destination is left the socket is paused (even with a `'data'` listener, as in Node),
+    /// then each destination removed emits `'unpipe'` with this socket. Returns the socket.
     @discardableResult
     public func unpipe(_ destination: Socket? = nil) -> Socket {
-        let removed = unlinkTargets { destination == nil || $0 === destination }
-        if removed && pipeTargets.isEmpty && listenerCount(.data) == 0 && listenerCount(.text) == 0 { pause() }
+        guard !pipeTargets.isEmpty else { return self }
+        guard let destination else {
+            let removed = pipeTargets  // holds them for the events
+            _ = unlinkTargets { _ in true }
+            pause()
+            removed.forEach { target, _ in target.emit(.unpipe, self) }
+            return self
+        }
+        // One link per call, as in Node, for a destination piped to more than once.
+        guard pipeTargets.removeFirst(where: { $0 === destination }) else { return self }
+        _ = destination.pipeSources.removeFirst { $0 === self }
+        if pipeTargets.isEmpty { pause() }
+        destination.emit(.unpipe, self)
         return self
+    }
+
+    /// This socket, a destination, finishes, closes or fails: each source unpipes it first, as
+    /// the listeners Node's `pipe` adds for those events do (before the listeners added after
+    /// the pipe was made; for `'error'`, before every listener).
+    func unpipeFromSources() {
+        let sources = pipeSources
+        sources.forEach { source, _ in source.unpipe(self) }
     }
 
     /// Writes a chunk to every pipe destination; pauses when one of them is full.

@@ -330,6 +330,7 @@ extension Socket {
     func finishWritable() {
         guard let callbacks = state.finish() else { return }
         for callback in callbacks { callback(nil) }
+        if !pipeSources.isEmpty { unpipeFromSources() }
         emit(.finish)
         if state.destroyAfterFinish(hasHandle: handle != nil) { destroy() }
     }

@@ -216,6 +216,7 @@ public final class Socket: EventEmitter {
 
     /// Emits `'error'`; with no listener the loop's `onUnhandledError` hook hears it instead.
     func emitError(_ error: NetError) {
+        if !pipeSources.isEmpty { unpipeFromSources() }
         if !emit(.error, error) {
             loop.reportUnhandled(error, source: "Socket")
         }

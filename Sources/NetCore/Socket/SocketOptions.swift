@@ -136,6 +136,15 @@ extension Event where Source == Socket, Payload == Buffer {
     public static var data: Self { .init("data") }
 }
 
+extension Event where Source == Socket, Payload == Socket {
+    /// A source began to pipe into this socket; the payload is the source (Node's Writable
+    /// `'pipe'`).
+    public static var pipe: Self { .init("pipe") }
+    /// A source stopped piping into this socket (`unpipe`, or this socket finished, closed or
+    /// failed); the payload is the source (Node's Writable `'unpipe'`).
+    public static var unpipe: Self { .init("unpipe") }
+}
+
 extension Event where Source == Socket, Payload == CloseEvent {
     /// The socket is fully closed; its last event (Node's `'close'` with `hadError`).
     public static var close: Self { .init("close") }

@@ -34,9 +34,10 @@ struct SocketList<Hold: SocketListHold> {
     ///
     /// Safety, for the one caller (`Socket.deliverToPipes`, which borrows it with
     /// `_withUnsafeGuaranteedRef` for one `write`): the holding list holds the socket for as long
-    /// as it stays linked, and only `unpipe` and `'close'` remove links. `write` runs neither:
-    /// it calls out to no user code synchronously (its callback, `'error'` and `'drain'` wait
-    /// for a tick, and a destroy only starts closing the handle, whose `'close'` comes later).
+    /// as it stays linked, and only `unpipe` (the user's, or a destination's on its `'finish'`,
+    /// `'close'` or `'error'`) and `'close'` remove links. `write` runs none of them: it calls
+    /// out to no user code synchronously (its callback, `'error'` and `'drain'` wait for a tick,
+    /// and a destroy only starts closing the handle, whose `'close'` comes later).
     /// (The borrow is written at the call site: behind a helper taking the closure, the
     /// `write` was no longer inlined, 35 more instructions per chunk.)
     @inline(__always)
@@ -70,6 +71,18 @@ struct SocketList<Hold: SocketListHold> {
         guard let head = firstRef?.takeUnretainedValue() else { return }
         rest.removeAll { shouldRemove($0.socket) }
         if shouldRemove(head) { setFirst(rest.isEmpty ? nil : rest.removeFirst()) }
+    }
+
+    /// Removes the first socket that matches; false when none does.
+    mutating func removeFirst(where matches: (Socket) -> Bool) -> Bool {
+        guard let head = firstRef?.takeUnretainedValue() else { return false }
+        if matches(head) {
+            setFirst(rest.isEmpty ? nil : rest.removeFirst())
+            return true
+        }
+        guard let i = rest.firstIndex(where: { matches($0.socket) }) else { return false }
+        rest.remove(at: i)
+        return true
     }
 
     mutating func removeAll() {
