@@ -97,3 +97,65 @@ import Net
         #expect(received == 100 + 1024 + (16 << 10) + big + 10)
     }
 }
+
+/// Node's newer stream getters, `closed`, `errored`, `readableAborted` and `readableDidRead`,
+/// as `node` (v20) printed them for the same script.
+@Suite struct StreamGetterTests {
+    static func line(_ tag: String, _ c: Socket) -> String {
+        "\(tag) closed=\(c.closed) errored=\(c.errored.map { $0.code.rawValue } ?? "null") "
+            + "aborted=\(c.readableAborted) didRead=\(c.readableDidRead)"
+    }
+
+    // Destroyed with an error after the first chunk.
+    @Test func destroyedWithAnErrorAfterData() {
+        var log: [String] = []
+        withLoop { loop in
+            let server = Net.createServer(loop: loop) { c in
+                log.append(Self.line("start", c))
+                c.once(.data) { _ in
+                    log.append(Self.line("data", c))
+                    c.destroy(NetError(code: "ETEST", message: "x"))
+                    log.append(Self.line("destroyed", c))
+                }
+                c.on(.error) { _ in log.append(Self.line("error", c)) }
+                c.on(.close) { _ in log.append(Self.line("close", c)) }
+            }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop) {}
+                client.on(.connect) { client.write(Buffer("hi")) }
+                client.on(.error) { _ in }
+                client.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(log == [
+            "start closed=false errored=null aborted=false didRead=false",
+            "data closed=false errored=null aborted=false didRead=true",
+            "destroyed closed=true errored=ETEST aborted=true didRead=true",
+            "error closed=true errored=ETEST aborted=true didRead=true",
+            "close closed=true errored=ETEST aborted=true didRead=true",
+        ])
+    }
+
+    // Ended by the peer without data: nothing aborted, nothing read.
+    @Test func endedWithoutData() {
+        var log: [String] = []
+        withLoop { loop in
+            let server = Net.createServer(loop: loop) { c in
+                c.resume()
+                c.on(.end) { log.append(Self.line("end", c)) }
+                c.on(.finish) { log.append(Self.line("finish", c)) }
+                c.on(.close) { _ in log.append(Self.line("close", c)) }
+            }
+            listenLocal(server) { port in
+                let client = dial(port, loop: loop) {}
+                client.on(.connect) { client.end() }
+                client.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(log == [
+            "end closed=false errored=null aborted=false didRead=false",
+            "finish closed=false errored=null aborted=false didRead=false",
+            "close closed=true errored=null aborted=false didRead=false",
+        ])
+    }
+}

@@ -113,6 +113,16 @@ public final class Socket: EventEmitter {
     public var connecting: Bool { state.isConnecting }
     /// Whether the socket has been destroyed (Node's `destroyed`).
     public var destroyed: Bool { state.isDestroyed }
+    /// Whether the socket is closed or closing (Node's `closed`): true from `destroy()` on, as
+    /// for Node's socket, whose `_destroy` lets go of the handle at once, before `'close'`.
+    public var closed: Bool { state.isDestroyed }
+    /// The error the socket was destroyed with, `nil` when none (Node's `errored`).
+    public var errored: NetError? { state.destroyError }
+    /// Whether the socket was destroyed or failed before `'end'` (Node's `readableAborted`).
+    public var readableAborted: Bool { (state.isDestroyed || state.destroyError != nil) && !state.readableEnded }
+    /// Whether data was delivered at least once, to `'data'` listeners or pipes (Node's
+    /// `readableDidRead`); `onread` delivers none.
+    public var readableDidRead: Bool { onread == nil && state.bytesRead > state.readableLength }
     /// Whether the writable side stays open after the peer ends (see `SocketOptions`).
     public var allowHalfOpen: Bool {
         get { state.allowHalfOpen }
@@ -126,7 +136,8 @@ public final class Socket: EventEmitter {
     public var writableFinished: Bool { state.writableFinished }
     /// The readable high-water mark in bytes.
     public var readableHighWaterMark: Int { state.readableHighWaterMark }
-    /// The writable high-water mark in bytes: `write` returns false at or above it.
+    /// The writable high-water mark in bytes: `write` returns false once what waits in memory
+    /// reaches it.
     public var writableHighWaterMark: Int { state.writableHighWaterMark }
 
     /// Bytes received so far (Node's `bytesRead`); still readable after `'close'`.
