@@ -9,6 +9,8 @@ import Net
 @Suite struct PipeEventTests {
     final class Rig {
         var log: [String] = []
+        /// Bytes the backend received.
+        var backendBytes = 0
         var back: Server?
         var front: Server?
         func L(_ line: String) { log.append(line) }
@@ -28,7 +30,7 @@ import Net
         let rig = Rig()
         withLoop { loop in
             let back = Net.createServer(loop: loop) { b in
-                b.resume()
+                b.on(.data) { rig.backendBytes += $0.count }
                 b.on(.end) { b.end() }
                 b.on(.error) { _ in }
             }
@@ -69,6 +71,25 @@ import Net
             }
         }
         #expect(log == ["a", "pipe true true", "b", "resume", "end", "pause", "unpipe true", "finish", "close"])
+    }
+
+    // Piped twice to one destination: every chunk is written twice, and the finish unpipes
+    // one link at a time, pausing the source once none is left.
+    @Test func pipedTwiceToOneDestination() {
+        let log = run { rig, c, u, _ in
+            u.on(.pipe) { _ in rig.L("pipe") }
+            u.on(.unpipe) { _ in rig.L("unpipe") }
+            c.on(.pause) { rig.L("pause") }
+            c.on(.resume) { rig.L("resume") }
+            c.on(.end) { rig.L("end") }
+            c.pipe(u); c.pipe(u)
+            u.on(.finish) { rig.L("finish") }
+            u.on(.close) { _ in
+                rig.L("close got=\(rig.backendBytes)")
+                rig.stop()
+            }
+        }
+        #expect(log == ["pipe", "pipe", "resume", "end", "unpipe", "pause", "unpipe", "finish", "close got=4"])
     }
 
     // unpipe(dest) unpipes that one (again: nothing); unpipe() pauses and unpipes the rest;
