@@ -14,6 +14,12 @@ import Net
         var back: Server?
         var front: Server?
         func L(_ line: String) { log.append(line) }
+        /// Logs the source's 'pause' and 'resume' (and its 'end', when `end`).
+        func watch(_ c: Socket, end: Bool = false) {
+            c.on(.pause) { [unowned self] in L("pause") }
+            c.on(.resume) { [unowned self] in L("resume") }
+            if end { c.on(.end) { [unowned self] in L("end") } }
+        }
         func stop() {
             back?.close()
             front?.close()
@@ -60,9 +66,7 @@ import Net
         let log = run { rig, c, u, _ in
             u.on(.pipe) { s in rig.L("pipe \(s === c) \(c.readableFlowing.map { "\($0)" } ?? "null")") }
             u.on(.unpipe) { s in rig.L("unpipe \(s === c)") }
-            c.on(.pause) { rig.L("pause") }
-            c.on(.resume) { rig.L("resume") }
-            c.on(.end) { rig.L("end") }
+            rig.watch(c, end: true)
             rig.L("a"); c.pipe(u); rig.L("b")
             u.on(.finish) { rig.L("finish") }
             u.on(.close) { _ in
@@ -79,9 +83,7 @@ import Net
         let log = run { rig, c, u, _ in
             u.on(.pipe) { _ in rig.L("pipe") }
             u.on(.unpipe) { _ in rig.L("unpipe") }
-            c.on(.pause) { rig.L("pause") }
-            c.on(.resume) { rig.L("resume") }
-            c.on(.end) { rig.L("end") }
+            rig.watch(c, end: true)
             c.pipe(u); c.pipe(u)
             u.on(.finish) { rig.L("finish") }
             u.on(.close) { _ in
@@ -98,8 +100,7 @@ import Net
     @Test func unpipeOneAllAndADestroyedDestination() {
         let log = run(ends: false) { rig, c, u, dialBack in
             let v = dialBack()
-            c.on(.pause) { rig.L("pause") }
-            c.on(.resume) { rig.L("resume") }
+            rig.watch(c)
             for (name, d) in [("u", u), ("v", v)] {
                 d.on(.pipe) { _ in rig.L("\(name) pipe") }
                 d.on(.unpipe) { _ in rig.L("\(name) unpipe") }
@@ -144,8 +145,7 @@ import Net
     // flows again on resume().
     @Test func unpipingTheLastDestinationPausesADataListener() {
         let log = run(payload: "x") { rig, c, u, _ in
-            c.on(.pause) { rig.L("pause") }
-            c.on(.resume) { rig.L("resume") }
+            rig.watch(c)
             u.on(.unpipe) { _ in rig.L("unpipe") }
             c.on(.data) { _ in rig.L("data") }
             c.pipe(u); c.unpipe(u); rig.L("paused=\(c.isPaused())")

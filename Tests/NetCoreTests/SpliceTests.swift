@@ -167,12 +167,7 @@ import Net
             // The client sends only once the upstream is connected.
             u.once(.connect) { client.socket?.write(chunk) }
         }) { _, dial, stop in
-            let socket = dial()
-            client.socket = socket
-            socket.on(.close) { _ in
-                client.socket = nil
-                stop()
-            }
+            client.hold(dial(), stoppingAtClose: stop)
         }
         #expect(received == count * chunk.count)
         #expect(splicedAtEnd > count * chunk.count / 2, "only \(splicedAtEnd) of \(count * chunk.count) bytes spliced")
@@ -239,12 +234,7 @@ import Net
                 sent += 1
             }
         }) { _, dial, stop in
-            let socket = dial()
-            client.socket = socket
-            socket.on(.close) { _ in
-                client.socket = nil
-                stop()
-            }
+            client.hold(dial(), stoppingAtClose: stop)
         }
         #expect(timeoutsWhileFlowing == 0)
         #expect(timeouts.sorted() == ["client side", "upstream"])
@@ -295,12 +285,7 @@ import Net
                 }
             }
         }, proxied: { c, _ in proxySide = c }) { _, dial, stop in
-            let socket = dial()
-            client.socket = socket
-            socket.on(.close) { _ in
-                client.socket = nil
-                stop()
-            }
+            let socket = client.hold(dial(), stoppingAtClose: stop)
             socket.write(first)
         }
         #expect(same(Buffer.concat(atBackend), Buffer.concat([first, second])), "atBackend: \(Buffer.concat(atBackend).count) bytes")
@@ -333,12 +318,7 @@ import Net
                 }
             }
         }, proxied: { c, u in proxySide = (c, u) }) { _, dial, stop in
-            let socket = dial()
-            client.socket = socket
-            socket.on(.close) { _ in
-                client.socket = nil
-                stop()
-            }
+            let socket = client.hold(dial(), stoppingAtClose: stop)
             socket.write(first)
         }
         #expect(same(Buffer.concat(atBackend), first), "atBackend: \(Buffer.concat(atBackend).count) bytes")
@@ -453,6 +433,17 @@ func setKernelBuffer(of socket: Socket, _ option: Int32, to bytes: Int32, source
 
 final class SocketBox {
     var socket: Socket?
+
+    /// Holds `socket` until it closes, then lets go of it and calls `stop`. Returns the socket.
+    @discardableResult
+    func hold(_ socket: Socket, stoppingAtClose stop: @escaping () -> Void) -> Socket {
+        self.socket = socket
+        socket.on(.close) { [self] _ in
+            self.socket = nil
+            stop()
+        }
+        return socket
+    }
 }
 
 /// Runs a backend (its connection listener) and, in front of it, a proxy whose connections pipe
