@@ -16,8 +16,8 @@ struct InstructionsCommand: ParsableCommand {
             """)
 
     /// Servers to count.
-    @Option(help: "Comma-separated servers: uv, net, net-async (net-echo --async), net2, nio, nio-async.")
-    var servers: String = "uv,net,net-async"
+    @Option(help: "Comma-separated servers: uv, net, net-idle (net-echo --idle-timeout 30000), net-async (net-echo --async), net2, nio, nio-async.")
+    var servers: String = "uv,net,net-idle,net-async"
 
     /// Connection counts, one counted window each.
     @Option(help: "Comma-separated connection counts of the ping-pong runs.")

@@ -12,6 +12,9 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
     case netData = "net-data"
     /// Ours through the async face (`net-echo --async`).
     case netAsync = "net-async"
+    /// Ours with a 30 s idle timeout on every connection (`net-echo --idle-timeout 30000`), as
+    /// servers set one: `setTimeout` restarted by every read and write.
+    case netIdle = "net-idle"
     /// Node, echoing with `socket.on('data', d => socket.write(d))` (`node-echo.js --echo data`).
     case nodeData = "node-data"
     /// Node's `http.createServer` (`Benchmarks/node-echo/node-http.js`): HTTP rows only.
@@ -36,6 +39,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case .net2: return "swift-net, 2 loops (net-echo --loops 2)"
         case .netData: return "swift-net on(.data) (net-echo --echo data)"
         case .netAsync: return "swift-net async (net-echo --async)"
+        case .netIdle: return "swift-net, idle timeout (net-echo --idle-timeout 30000)"
         case .nodeData: return "Node on('data') (node-echo --echo data)"
         case .nodeHTTP: return "Node http (node-http)"
         case .haproxy: return "HAProxy (mode tcp)"
@@ -46,7 +50,8 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         }
     }
 
-    /// Parses a `--servers` entry: `uv`, `node`, `net`, `net2`, `nio`, `nio-async` or the full names.
+    /// Parses a `--servers` entry: `uv`, `node`, `net`, `net2`, `net-idle`, `nio`, `nio-async` or
+    /// the full names.
     init?(argument: String) {
         switch argument.lowercased() {
         case "uv", "uv-echo", "libuv", "c": self = .uv
@@ -55,6 +60,7 @@ enum ServerKind: String, Codable, CaseIterable, Comparable {
         case "net2", "net-echo-loops2", "loops2": self = .net2
         case "net-data": self = .netData
         case "net-async", "async": self = .netAsync
+        case "net-idle": self = .netIdle
         case "node-data": self = .nodeData
         case "node-http": self = .nodeHTTP
         case "haproxy": self = .haproxy
@@ -102,7 +108,7 @@ extension ServerLaunch {
             return ServerLaunch(kind: kind, command: [node, toolchain.packageRoot + "/Benchmarks/node-echo/node-http.js"])
         case .haproxy, .haproxySplice:
             return HAProxy.launch(kind)
-        case .net, .net2, .netData, .netAsync, .netCopy:
+        case .net, .net2, .netData, .netAsync, .netIdle, .netCopy:
             let loops = kind.launchArguments
             if let netEcho {
                 return ServerLaunch(kind: kind, command: netEcho.split(separator: " ").map(String.init) + loops)

@@ -9,6 +9,7 @@ extension ServerKind {
         case .netData, .nodeData: return ["--echo", "data"]
         case .netAsync: return ["--async"]
         case .netCopy: return ["--no-splice"]
+        case .netIdle: return ["--idle-timeout", "30000"]
         default: return []
         }
     }

@@ -56,6 +56,9 @@ struct NetEcho: ParsableCommand {
     @Option(help: "On SIGTERM or SIGINT, stop accepting and let open connections finish for this many milliseconds before closing them (a second signal closes them at once with one loop).")
     var gracePeriod: Int = 10_000
 
+    @Option(help: "Destroy a connection after this many milliseconds without reads or writes (socket.setTimeout); 0 never does.")
+    var idleTimeout: Int = 0
+
     func validate() throws {
         let modes = (echo == .data ? 1 : 0) + (http ? 1 : 0) + (proxyTo != nil ? 1 : 0)
         if modes > 1 { throw ValidationError("--echo data, --http and --proxy-to exclude each other") }
@@ -186,6 +189,7 @@ struct EchoSetup: Sendable {
     let options: ServerOptions
     let greeting: Bool
     let logConnections: Bool
+    let idleTimeout: Int
     let mode: Mode
 
     init(_ command: NetEcho) throws {
@@ -210,6 +214,7 @@ struct EchoSetup: Sendable {
         self.options = options
         greeting = command.greeting
         logConnections = command.logConnections
+        idleTimeout = max(0, command.idleTimeout)
     }
 
     static func list(_ addresses: [String]) throws -> BlockList {
@@ -224,8 +229,9 @@ struct EchoSetup: Sendable {
     /// The connection listener: echo (or answer HTTP, or proxy), after an optional greeting and
     /// log line.
     var serve: @Sendable (Socket) -> Void {
-        let greeting = self.greeting, log = logConnections, mode = self.mode
+        let greeting = self.greeting, log = logConnections, mode = self.mode, idle = idleTimeout
         return { socket in
+            if idle > 0 { socket.setTimeout(idle) { socket.destroy() } }
             if log, let address = socket.remoteAddress, let port = socket.remotePort {
                 let shown = socket.remoteFamily == "IPv6" ? "[\(address)]" : address
                 FileHandleOutput.write("connection from \(shown):\(port)\n", fd: 1)

@@ -18,6 +18,10 @@
 static inline uv_handle_t *cuv_handle(void *h) { return (uv_handle_t *)h; }
 static inline uv_req_t *cuv_req(void *r) { return (uv_req_t *)r; }
 
+/* The loop's millisecond clock, as uv_now answers it, read inline: an opaque call on the data
+ * path makes Swift keep the objects around it alive with a retain and a release each. */
+static inline uint64_t cuv_now(const uv_loop_t *loop) { return loop->time; }
+
 /* The loop's read slab, as the read-memory callback below sees it: the bytes of the slab, how
  * many are used, and the constants Swift's `ReadSlab` (Sources/NetCore/Unsafe/ReadSlab.swift)
  * shares with it. The head is the first field of that Swift struct, which keeps it in step. */

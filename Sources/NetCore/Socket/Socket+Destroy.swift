@@ -54,7 +54,7 @@ extension Socket {
             connectAbort = nil
             abort()
         }
-        timeoutTimer?.stop()
+        idleTimer?.stop()
         // Writes queued while connecting fail after 'close' (see `emitClose`); those behind a
         // write in flight fail once it is called back (`afterWrite`).
         if teardown.failQueuedWrites {

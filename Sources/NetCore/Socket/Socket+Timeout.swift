@@ -18,24 +18,24 @@ extension Socket {
         timeoutMs = Swift.max(0, ms)
         if timeoutMs > 0 { hasChunkExtras = true }
         if ms <= 0 {
-            timeoutTimer?.stop()
+            idleTimer?.stop()
             if callback != nil { removeAllListeners(.timeout) }
             return self
         }
         if let callback { once(.timeout, callback) }
-        if timeoutTimer == nil {
-            timeoutTimer = Timeout(loop: loop) { [unowned self] in onTimeout() }
-            timeoutTimer?.unref()
+        if idleTimer == nil {
+            idleTimer = IdleTimer(loop: loop) { [unowned self] in onTimeout() }
         }
-        refreshTimeout()
+        idleTimer?.start(UInt64(timeoutMs))
         return self
     }
 
     /// The idle timeout in milliseconds, or nil when none is set (Node's `timeout`).
     public var timeout: Int? { timeoutMs > 0 ? timeoutMs : nil }
 
-    /// The timer ran out: emit `'timeout'`, unless a write in flight has progressed since the last
-    /// check (libuv's queue shrank), in which case wait another period (Node's `_onTimeout`).
+    /// The socket was idle for the whole period: emit `'timeout'`, unless a write in flight has
+    /// progressed since the last check (libuv's queue shrank), in which case wait another period
+    /// (Node's `_onTimeout`).
     private func onTimeout() {
         switch state.timeoutFired(kernelQueueSize: handle?.writeQueueSize) {
         case .nothing: break
@@ -48,12 +48,13 @@ extension Socket {
     /// one flag test for a socket that never had a timeout (see `hasChunkExtras`).
     @inline(__always)
     func refreshTimeoutIfSet() {
-        if hasChunkExtras && timeoutMs > 0 { refreshTimeout() }
+        if hasChunkExtras && timeoutMs > 0 { cold?.idleTimer?.touch() }
     }
 
-    /// Restarts the idle countdown after activity.
+    /// Restarts the idle countdown after activity (a store; see `IdleTimer`).
+    @inline(__always)
     func refreshTimeout() {
-        guard timeoutMs > 0, let t = timeoutTimer else { return }
-        t.start(timeout: UInt64(timeoutMs))
+        guard timeoutMs > 0 else { return }
+        idleTimer?.touch()
     }
 }

@@ -103,7 +103,7 @@ public final class Socket: EventEmitter {
     deinit {
         tableRef?.release()
         if !pipeTargets.isEmpty || !pipeSources.isEmpty { unlinkAllPipes() }
-        cold?.timeoutTimer?.close()
+        cold?.idleTimer?.close()
         loop.liveEmitters -= 1
     }
 
@@ -266,7 +266,7 @@ final class SocketCold {
     var attemptedAddresses: [String]?
     var connectAbort: (() -> Void)?
     var wantKeepAlive: (Bool, Int)?
-    var timeoutTimer: Timeout?
+    var idleTimer: IdleTimer?
     /// The `signal` option, and the id of the socket's listener on it while it waits.
     var signal: AbortSignal?
     var signalListener: Int?
@@ -300,9 +300,9 @@ extension Socket {
         get { cold?.wantKeepAlive }
         set { if newValue != nil || cold != nil { coldState.wantKeepAlive = newValue } }
     }
-    var timeoutTimer: Timeout? {
-        get { cold?.timeoutTimer }
-        set { if newValue != nil || cold != nil { coldState.timeoutTimer = newValue } }
+    var idleTimer: IdleTimer? {
+        get { cold?.idleTimer }
+        set { if newValue != nil || cold != nil { coldState.idleTimer = newValue } }
     }
 }
 
