@@ -73,7 +73,7 @@ extension Socket {
     func deliver(_ chunk: Buffer) {
         if !pipeTargets.isEmpty { deliverToPipes(chunk) }
         guard hasChunkExtras else { return }
-        _ = emitBorrowingTable(.data, chunk)
+        emitDataBorrowingTable(chunk)
         if decoder != nil { deliverText(chunk) }
     }
 

@@ -36,6 +36,15 @@ public final class Socket: EventEmitter {
         guard let ref = tableRef else { return false }
         return ref._withUnsafeGuaranteedRef { $0.emit(event.name, payload) }
     }
+
+    /// `'data'` for the data path: one flag test when the table holds no `'data'` listener.
+    @inline(__always)
+    func emitDataBorrowingTable(_ chunk: Buffer) {
+        guard let ref = tableRef else { return }
+        ref._withUnsafeGuaranteedRef { table in
+            if table.hasDataListeners { _ = table.emit(Event<Socket, Buffer>.data.name, chunk) }
+        }
+    }
     // Unchecked exclusivity (the attribute below) marks the state the data path touches on every chunk: it is
     // loop-confined and never accessed across a call that can re-enter (see "Threads and unsafe
     // code" in Sources/NetCore/README.md); the dynamic checks would cost a quarter of an echo.
