@@ -2,8 +2,9 @@ import Testing
 @testable import NetCore
 import Net
 
-/// The idle countdown behind `setTimeout`, which activity only records (see `IdleTimer`): it must
-/// still end exactly a period after the last read or write, once per idle stretch, as Node's does.
+/// Countdowns that activity restarts by only recording it: a socket's idle timeout (`IdleTimer`)
+/// must still end exactly a period after the last read or write, once per idle stretch, and a
+/// refreshed `Timeout` a whole delay after its last `refresh()`, as Node's do.
 @Suite struct IdleTimeoutTests {
     // node (v20), the same steps: a server socket with setTimeout(100); the client writes "a" at
     // 250 ms, the server writes at 450 and 500 ms, the client ends at 800 ms. node printed
@@ -102,4 +103,38 @@ import Net
         let ms = try? #require(elapsed, "no 'timeout' within 5 s")
         if let ms { #expect(ms >= 50 && ms < 60_000, "'timeout' after \(ms) ms") }
     }
+
+    // node (v20): a 100 ms setTimeout refreshed every 30 ms five times, then refreshed again at
+    // 400 ms, long after it fired; node printed "fired 254", "refresh at 401", "fired 502". A
+    // refresh of a pending timer only notes the time (`Timeout.refresh`), so this checks the
+    // callback still waits a whole delay after the last refresh, and a fired timer restarts.
+    @Test func refreshingATimerDelaysItFromTheLastRefresh() {
+        var fired: [UInt64] = []
+        var refreshed: [UInt64] = []
+        withLoop(timeout: 5_000) { loop in
+            let timer = Timeout(loop: loop) { fired.append(loop.now) }
+            timer.start(timeout: 100)
+            var count = 0
+            var ticker: Timeout?
+            ticker = loop.setInterval(30) {
+                timer.refresh()
+                refreshed.append(loop.now)
+                count += 1
+                if count == 5 { ticker?.close() }
+            }
+            loop.setTimeout(400) {
+                #expect(!timer.isActive, "the timer was still pending at 400 ms")
+                timer.refresh()
+                refreshed.append(loop.now)
+            }
+            loop.setTimeout(700) { timer.close() }
+        }
+        #expect(fired.count == 2, "fired at \(fired), refreshed at \(refreshed)")
+        #expect(refreshed.count == 6)
+        if fired.count == 2, refreshed.count == 6 {
+            #expect(fired[0] >= refreshed[4] + 100 && fired[0] < refreshed[5], "first call \(fired[0] - refreshed[4]) ms after the fifth refresh")
+            #expect(fired[1] >= refreshed[5] + 100, "second call \(fired[1] - refreshed[5]) ms after the last refresh")
+        }
+    }
 }
+

@@ -1,3 +1,5 @@
+internal import CUV
+
 /// A libuv timer: Node's `Timeout` (what `setTimeout`/`setInterval` return), with `ref()`,
 /// `unref()`, `hasRef()`, `refresh()` and `close()`. Named as Node names it, so it never clashes
 /// with Foundation's `Timer` in a file that imports both.
@@ -8,16 +10,22 @@
 public final class Timeout {
     private let handle: TimerHandle
     /// The delay in milliseconds.
-    public private(set) var timeout: UInt64
+    @exclusivity(unchecked) public private(set) var timeout: UInt64
     /// The repeat interval in milliseconds; 0 for a one-shot timer.
-    public private(set) var interval: UInt64
-    private var wantsRef = true
+    @exclusivity(unchecked) public private(set) var interval: UInt64
+    @exclusivity(unchecked) private var wantsRef = true
+    /// The loop's clock at the last `refresh()` of a pending one-shot timer, which only records
+    /// it (see `refresh()`); nil when none is owed.
+    @exclusivity(unchecked) private var refreshedAt: UInt64?
 
     /// Creates a timer on `loop` (not yet started).
     public init(loop: EventLoop = .default, _ callback: @escaping () -> Void) {
-        handle = TimerHandle(loop: loop, callback: callback)
+        handle = TimerHandle(loop: loop, callback: {})
         timeout = 0
         interval = 0
+        // The handle holds `callback` until it closes, as before it held it alone: a callback
+        // that captures its own timer (`setInterval`'s) keeps it only that long.
+        handle.callback = { [unowned self] in if !waitsOn() { callback() } }
     }
 
     /// Starts (or restarts) the timer: `callback` runs after `timeout` ms, then every `interval`
@@ -25,18 +33,43 @@ public final class Timeout {
     public func start(timeout: UInt64, interval: UInt64 = 0) {
         self.timeout = timeout
         self.interval = interval
+        refreshedAt = nil
         handle.start(timeout: timeout, interval: interval)
         if !wantsRef { handle.unref() }
     }
 
     /// Stops the timer; it can be started again.
-    public func stop() { handle.stop() }
+    public func stop() {
+        refreshedAt = nil
+        handle.stop()
+    }
 
     /// Restarts the countdown from now with the same delay (Node's `timeout.refresh()`).
+    ///
+    /// On a pending one-shot timer this only notes the time: when the countdown runs out, the
+    /// timer waits for what is left since the last refresh and only then calls back. So the
+    /// callback runs exactly when it would after a restart, and code that refreshes a timer on
+    /// every chunk (an idle timer of its own) does not pay the timer heap's removal and insertion
+    /// each time (`uv_timer_start`).
     @discardableResult
     public func refresh() -> Timeout {
-        handle.start(timeout: timeout, interval: interval)
+        if interval == 0 && handle.isActive {
+            refreshedAt = cuv_now(handle.loop.uv)
+        } else {
+            start(timeout: timeout, interval: interval)
+        }
         return self
+    }
+
+    /// The countdown ran out: whether a refresh since it started means waiting for the rest of
+    /// a delay from that refresh instead of calling back now.
+    private func waitsOn() -> Bool {
+        guard let at = refreshedAt else { return false }
+        refreshedAt = nil
+        let elapsed = cuv_now(handle.loop.uv) &- at
+        if elapsed >= timeout { return false }
+        handle.start(timeout: timeout - elapsed, interval: 0)
+        return true
     }
 
     /// Whether the timer is waiting to fire.
