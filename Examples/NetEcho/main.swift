@@ -29,7 +29,7 @@ struct NetEcho: ParsableCommand {
     @Flag(name: .customLong("async"), help: "Serve through the async face: for try await chunk in socket { try await socket.write(chunk) }.")
     var useAsync = false
 
-    @Option(help: "How each connection echoes: pipe (socket.pipe(socket)) or data (socket.on(.data) { socket.write($0) }).")
+    @Option(help: "How each connection echoes: pipe (socket.pipe(socket)), data (socket.on(.data) { socket.write($0) }) or text (socket.setEncoding(.utf8); socket.on(.text) { socket.write($0) }, which turns bytes that are not UTF-8 into U+FFFD, as Node does).")
     var echo: EchoStyle = .pipe
 
     @Flag(help: "Answer HTTP/1.1 keep-alive requests (each head up to its blank line, no body) with a fixed 200 'Hello, world!' instead of echoing; with --async through the async face.")
@@ -60,9 +60,9 @@ struct NetEcho: ParsableCommand {
     var idleTimeout: Int = 0
 
     func validate() throws {
-        let modes = (echo == .data ? 1 : 0) + (http ? 1 : 0) + (proxyTo != nil ? 1 : 0)
-        if modes > 1 { throw ValidationError("--echo data, --http and --proxy-to exclude each other") }
-        if useAsync && (echo == .data || proxyTo != nil) {
+        let modes = (echo != .pipe ? 1 : 0) + (http ? 1 : 0) + (proxyTo != nil ? 1 : 0)
+        if modes > 1 { throw ValidationError("--echo data or text, --http and --proxy-to exclude each other") }
+        if useAsync && (echo != .pipe || proxyTo != nil) {
             throw ValidationError("--async serves the echo or --http only")
         }
         if let proxyTo, ProxyTarget(proxyTo) == nil { throw ValidationError("--proxy-to wants HOST:PORT, not \(proxyTo)") }
@@ -171,6 +171,8 @@ enum EchoStyle: String, ExpressibleByArgument {
     case pipe
     /// `socket.on(.data) { socket.write($0) }`.
     case data
+    /// `socket.setEncoding(.utf8); socket.on(.text) { socket.write($0) }`: strings both ways.
+    case text
 }
 
 /// `--proxy-protocol v1|v2|either`.
@@ -182,7 +184,7 @@ enum ProxyVersionArgument: String, ExpressibleByArgument {
 struct EchoSetup: Sendable {
     /// What a connection gets once accepted.
     enum Mode: Sendable {
-        case pipe, data, http
+        case pipe, data, text, http
         case proxy(ProxyTarget)
     }
 
@@ -209,7 +211,7 @@ struct EchoSetup: Sendable {
             // As Node's http module does: small responses go out at once.
             options.noDelay = true
         } else {
-            mode = command.echo == .data ? .data : .pipe
+            mode = [.pipe: .pipe, .data: .data, .text: .text][command.echo] ?? .pipe
         }
         self.options = options
         greeting = command.greeting
@@ -240,6 +242,9 @@ struct EchoSetup: Sendable {
             switch mode {
             case .pipe: socket.pipe(socket)
             case .data: socket.on(.data) { socket.write($0) }
+            case .text:
+                socket.setEncoding(.utf8)
+                socket.on(.text) { socket.write($0) }
             case .http: HelloResponder.serve(socket)
             case .proxy(let target): target.serve(socket)
             }
