@@ -107,11 +107,24 @@ extension Buffer {
         case .latin1, .ascii:
             for u in string.utf16 { out[n] = UInt8(truncatingIfNeeded: u); n += 1 }
         case .hex:
-            n = HexCodec.decode(Buffer.lowBytes(of: string), into: out)
+            n = Buffer.decodeLowBytes(of: string, with: HexCodec.self, into: out)
         case .base64, .base64url:
-            n = Base64Codec.decode(Buffer.lowBytes(of: string), into: out)
+            n = Buffer.decodeLowBytes(of: string, with: Base64Codec.self, into: out)
         }
         return n
+    }
+
+    /// Decodes the low bytes of `string`'s UTF-16 code units (see `lowBytes(of:)`) with `codec`.
+    /// For an ASCII string (every hex or base64 text in practice) those are its UTF-8 bytes,
+    /// read in place instead of through the UTF-16 view.
+    static func decodeLowBytes<C: LowByteDecoder>(
+        of string: String, with codec: C.Type, into out: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        var s = string
+        if let n = s.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? C.decode(bytes, into: out) : nil }) {
+            return n
+        }
+        return C.decode(lowBytes(of: string), into: out)
     }
 
     /// The low byte of each UTF-16 code unit: what Node's hex and base64 decoders look at, so a
@@ -143,8 +156,15 @@ extension Buffer {
     }
 }
 
+/// A text decoder that reads bytes (a string's low bytes, see `Buffer.lowBytes(of:)`) and writes
+/// what they encode: hex and base64.
+protocol LowByteDecoder {
+    /// Decodes `text` into `out`, returning how many bytes it wrote.
+    static func decode<S: Sequence<UInt8>>(_ text: S, into out: UnsafeMutableRawBufferPointer) -> Int
+}
+
 /// Hex text to bytes and back, with Node's leniency.
-enum HexCodec {
+enum HexCodec: LowByteDecoder {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func value(_ c: UInt8) -> UInt8? {
@@ -187,7 +207,7 @@ enum HexCodec {
 
 /// Base64 and base64url, written by hand for Node's decoding rules: both alphabets accepted,
 /// characters outside them skipped, decoding ends at the first `=`.
-enum Base64Codec {
+enum Base64Codec: LowByteDecoder {
     private static let standard: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let url: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
