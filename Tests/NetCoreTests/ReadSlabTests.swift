@@ -50,4 +50,35 @@ import CUV
             #expect(again.base! == first.base!, "an unheld slab past the threshold did not start over")
         }
     }
+
+    /// Writes queued behind a slow peer hold whole slabs (a data-listener echo under a bulk load
+    /// holds as many as its queue spans). Once they are written, later reads must go into those
+    /// slabs again rather than into new memory: 20 slabs held at once, released, then 20 more
+    /// reads of a slab each land in the same 20.
+    @Test func slabsHeldByQueuedWritesAreTakenBackOnceReleased() {
+        var slab = ReadSlab()
+        func fillAndMoveOn() -> Buffer {
+            // A read that leaves less than `minimumRead` free: the next one needs another slab.
+            let chunk = slab.take(ReadSlab.size - ReadSlab.minimumRead + 16)
+            slab.recycle()
+            return chunk
+        }
+        var held = (0..<20).map { _ in fillAndMoveOn() }
+        // Weak references: a slab the loop let go of is freed once its chunk goes, and new
+        // memory may then come back at its address, so identities are compared only among
+        // slabs known to be alive.
+        final class Weak { weak var storage: BufferStorage?; init(_ s: BufferStorage) { storage = s } }
+        let first = held.map { Weak($0.storage) }
+        #expect(Set(first.map { ObjectIdentifier($0.storage!) }).count == 20)
+        held.removeAll()
+        let kept = first.filter { $0.storage != nil }.count
+        #expect(kept == 20, "the loop kept \(kept) of the 20 slabs for reuse")
+        held = (0..<20).map { _ in fillAndMoveOn() }
+        // Every slab still alive is held by a chunk of this round (or kept by the loop), so
+        // its identity is its own.
+        let reused = Set(first.compactMap { $0.storage.map(ObjectIdentifier.init) })
+        let fresh = held.filter { !reused.contains(ObjectIdentifier($0.storage)) }.count
+        #expect(fresh <= 1, "\(fresh) of 20 reads went into new memory")
+    }
 }
+

@@ -14,8 +14,11 @@ struct ReadSlab {
     static let size = Int(CUV_READ_SLAB_SIZE)
     /// A smaller free tail than this is not worth a read: take another slab instead.
     static let minimumRead = 8 * 1024
-    /// How many earlier slabs are kept to be taken back once released.
-    static let maxSpares = 8
+    /// How many earlier slabs are kept to be taken back once released: 2 MiB, what the queued
+    /// writes of a data-listener echo span under a bulk load. With 8, such an echo kept letting
+    /// slabs go and allocating new ones, and took 68,000–105,000 page faults in 5 s of a Unix
+    /// stream where it now takes about 500 (BENCHMARKS.md, "The data-listener echo").
+    static let maxSpares = 32
     /// Below this many bytes used, the next read goes on into the tail without asking whether
     /// the slab could start over: the question is a call into the runtime
     /// (`swift_isUniquelyReferenced_nonNull_native`), about 9 instructions per read, and
