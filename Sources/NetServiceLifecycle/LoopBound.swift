@@ -5,7 +5,8 @@ import NetCore
 /// `@unchecked Sendable` because the value is only ever touched on `loop`'s thread: ``value``
 /// checks that it is read there, and every use goes through `EventLoop.execute`, which hands the
 /// work to that thread (a mutex and `uv_async_send`), so no two threads see the value at once.
-struct LoopBound<Value>: @unchecked Sendable {
+/// A class, so that the value also goes on that thread when the last task lets it go.
+final class LoopBound<Value: AnyObject>: @unchecked Sendable {
     private let stored: Value
     /// The loop that owns the value.
     let loop: EventLoop
@@ -22,4 +23,6 @@ struct LoopBound<Value>: @unchecked Sendable {
         precondition(loop.isCurrent, "a loop-bound value is used on its own loop")
         return stored
     }
+
+    deinit { loop.releaseOnLoop(stored) }
 }

@@ -24,6 +24,9 @@ public final class AsyncServer: Sendable {
         acceptor = Acceptor(server)
     }
 
+    /// A task off the loop may drop the last reference: the server then goes on the loop.
+    deinit { loop.releaseOnLoop(acceptor) }
+
     /// Listens on `host:port` and returns once listening (`port` 0 picks a free one; no host
     /// means every address, as Node's `listen(port)`). Throws `EADDRINUSE`, `ERR_SOCKET_BAD_PORT`
     /// and the other listen errors; cancelling the task closes the server and throws

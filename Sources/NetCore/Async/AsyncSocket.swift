@@ -27,6 +27,9 @@ public final class AsyncSocket: Sendable {
         channel = SocketChannel(socket)
     }
 
+    /// A task off the loop may drop the last reference: the socket then goes on the loop.
+    deinit { loop.releaseOnLoop(channel) }
+
     /// Connects to `host:port` and returns the connected socket, or throws the connect error
     /// (`ECONNREFUSED`, `ENOTFOUND`, an aggregate error when several addresses were tried…).
     /// A host name is looked up first; with the `Net` module imported, every address is tried as

@@ -75,7 +75,7 @@ extension EventLoop: TaskExecutor {
         // On the loop, or while no thread runs it (set-up before `run()`), the count is this
         // thread's to change; otherwise the loop counts the task before its first job runs (the
         // inbox keeps order).
-        if isCurrent || (runningThread.load(ordering: .acquiring) == 0 && !ownThread.active.load(ordering: .sequentiallyConsistent)) {
+        if isHeldByCallingThread {
             taskStarted()
         } else {
             execute { self.taskStarted() }
@@ -94,6 +94,24 @@ extension EventLoop: TaskExecutor {
     private func taskEnded() {
         pendingTasks -= 1
         if pendingTasks == 0 { remote.setRef(false) }
+    }
+
+    /// Whether the calling thread may touch the loop's state now: it runs the loop, or no thread
+    /// does (set-up before `run()`, or after the loop stopped).
+    var isHeldByCallingThread: Bool {
+        isCurrent || (runningThread.load(ordering: .acquiring) == 0 && !ownThread.active.load(ordering: .sequentiallyConsistent))
+    }
+
+    /// Drops a reference to a loop-confined object (a `Socket`, a `Server`, or something holding
+    /// one) on the loop's thread: at once when the caller runs the loop or no thread does,
+    /// otherwise through the loop's inbox. For a `Sendable` wrapper whose last reference may go
+    /// in any task: a socket's or server's `deinit` updates the loop's state and closes its
+    /// timers, so it must run on the loop (debug builds check it). `AsyncSocket` and
+    /// `AsyncServer` do this themselves.
+    public func releaseOnLoop(_ object: AnyObject) {
+        if isHeldByCallingThread { return }
+        nonisolated(unsafe) let held = object
+        submit { withExtendedLifetime(held) {} }
     }
 
     /// Records the calling thread as the one running the loop.

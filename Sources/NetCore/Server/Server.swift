@@ -59,7 +59,10 @@ public final class Server: EventEmitter {
         if let connectionListener { on(.connection, connectionListener) }
     }
 
-    deinit { loop.liveEmitters -= 1 }
+    deinit {
+        loop.assertOnLoopThread("Server.deinit")
+        loop.liveEmitters -= 1
+    }
 
     /// Whether the server is accepting connections (Node's `listening`).
     public var listening: Bool { handle != nil }

@@ -118,6 +118,9 @@ extension Socket {
             state.dropEndCallbacks()
             unlinkAllPipes()
             server = nil
+            // Its handle goes now, on the loop, not whenever the socket object goes.
+            idleTimer?.close()
+            idleTimer = nil
         }
     }
 }

@@ -110,6 +110,8 @@ public final class Socket: EventEmitter {
     }
 
     deinit {
+        // Its last reference must drop on the loop (see `EventLoop.releaseOnLoop`).
+        loop.assertOnLoopThread("Socket.deinit")
         tableRef?.release()
         if !pipeTargets.isEmpty || !pipeSources.isEmpty { unlinkAllPipes() }
         cold?.idleTimer?.close()
