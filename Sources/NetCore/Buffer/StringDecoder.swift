@@ -45,35 +45,25 @@ public struct StringDecoder: Sendable {
     // MARK: UTF-8
 
     private mutating func writeUTF8(_ bytes: UnsafeRawBufferPointer) -> String {
-        if pending.isEmpty {
-            // The usual chunk: nothing held back from the last one. The string is made from the
-            // bytes directly; appending it to an empty one goes through `String.append`'s
-            // general path (about 160 instructions per chunk, `make bench-instr`).
-            let end = StringDecoder.completeUTF8Prefix(bytes, from: 0)
-            if end < bytes.count { pending += bytes[end...] }
-            return end > 0 ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self) : ""
-        }
-        var out = ""
-        var start = 0
-        if !pending.isEmpty {
-            let need = StringDecoder.utf8Length(pending[0]) - pending.count
-            var k = 0
-            while k < need, k < bytes.count, bytes[k] & 0xC0 == 0x80 { k += 1 }
-            if k < need && k == bytes.count {
-                pending += bytes[0..<k]
-                return ""
-            }
-            pending += bytes[0..<k]
-            out += pending.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-            pending.removeAll(keepingCapacity: true)
-            start = k
-        }
+        // The usual chunk: nothing held back from the last one.
+        guard !pending.isEmpty else { return decodeWhole(bytes, from: 0) }
+        let need = StringDecoder.utf8Length(pending[0]) - pending.count
+        var k = 0
+        while k < need, k < bytes.count, bytes[k] & 0xC0 == 0x80 { k += 1 }
+        pending += bytes[0..<k]
+        if k < need && k == bytes.count { return "" }
+        let held = pending.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        pending.removeAll(keepingCapacity: true)
+        return held + decodeWhole(bytes, from: k)
+    }
+
+    /// The whole characters of `bytes` from `start` on, as a string made from the bytes directly
+    /// (appended to an empty string, it would go through `String.append`'s general path: about
+    /// 160 instructions per chunk); a character the chunk cuts short is held back.
+    private mutating func decodeWhole(_ bytes: UnsafeRawBufferPointer, from start: Int) -> String {
         let end = StringDecoder.completeUTF8Prefix(bytes, from: start)
-        if end > start {
-            out += String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        }
         if end < bytes.count { pending += bytes[end...] }
-        return out
+        return end > start ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : ""
     }
 
     /// The length a UTF-8 lead byte announces (1 for anything that is not a multi-byte lead).
