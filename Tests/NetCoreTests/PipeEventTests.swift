@@ -20,6 +20,14 @@ import Net
             c.on(.resume) { [unowned self] in L("resume") }
             if end { c.on(.end) { [unowned self] in L("end") } }
         }
+        /// Logs the destination's 'finish', and at its 'close' logs `closeLine()` and stops.
+        func logFinishThenStop(_ u: Socket, closeLine: @escaping () -> String = { "close" }) {
+            u.on(.finish) { [unowned self] in L("finish") }
+            u.on(.close) { [unowned self] _ in
+                L(closeLine())
+                stop()
+            }
+        }
         func stop() {
             back?.close()
             front?.close()
@@ -68,11 +76,7 @@ import Net
             u.on(.unpipe) { s in rig.L("unpipe \(s === c)") }
             rig.watch(c, end: true)
             rig.L("a"); c.pipe(u); rig.L("b")
-            u.on(.finish) { rig.L("finish") }
-            u.on(.close) { _ in
-                rig.L("close")
-                rig.stop()
-            }
+            rig.logFinishThenStop(u)
         }
         #expect(log == ["a", "pipe true true", "b", "resume", "end", "pause", "unpipe true", "finish", "close"])
     }
@@ -85,11 +89,7 @@ import Net
             u.on(.unpipe) { _ in rig.L("unpipe") }
             rig.watch(c, end: true)
             c.pipe(u); c.pipe(u)
-            u.on(.finish) { rig.L("finish") }
-            u.on(.close) { _ in
-                rig.L("close got=\(rig.backendBytes)")
-                rig.stop()
-            }
+            rig.logFinishThenStop(u) { "close got=\(rig.backendBytes)" }
         }
         #expect(log == ["pipe", "pipe", "resume", "end", "unpipe", "pause", "unpipe", "finish", "close got=4"])
     }
