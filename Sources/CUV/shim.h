@@ -11,6 +11,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <stddef.h>
 #include <sys/un.h>
 
@@ -28,10 +31,9 @@ static inline uint64_t cuv_now(const uv_loop_t *loop) { return loop->time; }
 enum { CUV_READ_SLAB_SIZE = 64 * 1024, CUV_READ_SLAB_RECYCLE_AFTER = 2 * 1024 };
 typedef struct { char *base; intptr_t used; } cuv_slab_head_t;
 
-/* Where a loop's read slab lives in the loop's memory: after the uv_loop_t (16-byte aligned)
- * and one uv_buf_t. */
+/* Where a loop's read slab lives in the loop's memory: after the uv_loop_t (16-byte aligned). */
 static inline size_t cuv_read_slab_offset(void) {
-    return ((sizeof(uv_loop_t) + 15) & ~(size_t)15) + sizeof(uv_buf_t);
+    return (sizeof(uv_loop_t) + 15) & ~(size_t)15;
 }
 
 /* Defined by NetCore (ReadSlab.swift): starts the slab over when nobody holds a view of it, or
@@ -62,6 +64,42 @@ static inline void cuv_slab_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *bu
         return;
     }
     cuv_slab_fill(slab, buf);
+}
+
+/* The write(2) system call, answering the byte count or -errno. On Linux it is made directly:
+ * glibc's write(2) wrapper is a cancellation point, which in a process with more than one
+ * thread (a loop group, or a loop on its own thread under async code) costs about 90
+ * instructions per call to enable and disable asynchronous cancellation, and no loop thread is
+ * ever cancelled. */
+static inline intptr_t cuv_sys_write(int fd, const char *base, size_t len) {
+#if defined(__linux__) && defined(__x86_64__)
+    intptr_t r;
+    __asm__ volatile ("syscall"
+                      : "=a"(r)
+                      : "0"((intptr_t)SYS_write), "D"((intptr_t)fd), "S"(base), "d"(len)
+                      : "rcx", "r11", "memory");
+    return r;
+#else
+    intptr_t r = (intptr_t)write(fd, base, len);
+    return r < 0 ? -errno : r;
+#endif
+}
+
+/* uv_try_write for one buffer, with libuv's answers: the bytes the kernel took, UV_EAGAIN when
+ * it would block or the stream is connecting or has writes queued, UV_EBADF without a
+ * descriptor, UV_EPIPE when the stream is not writable (asked only once the write failed: a
+ * stream libuv does not count writable has a descriptor opened read-only, which refuses the
+ * write), or the write's error. */
+static inline intptr_t cuv_try_write(uv_stream_t *s, const char *base, size_t len) {
+    if (s->connect_req != NULL || s->write_queue_size != 0) return UV_EAGAIN;
+    int fd = s->io_watcher.fd;
+    if (fd < 0) return UV_EBADF;
+    intptr_t n;
+    do { n = cuv_sys_write(fd, base, len); } while (n == -EINTR);
+    if (n >= 0) return n;
+    if (!uv_is_writable(s)) return UV_EPIPE;
+    if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS) return UV_EAGAIN;
+    return n;
 }
 
 /* Ignore SIGPIPE, as Node does: a peer reset must not kill the process. */

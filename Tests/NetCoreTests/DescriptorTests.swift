@@ -195,6 +195,27 @@ import Net
         #expect(states.map(\.1) == [true, true, false])
     }
 
+    // A socket over a pipe's read end cannot write: as node 20 prints for the same steps
+    // (`new net.Socket({ fd })` over a FIFO opened read-only, then `write('x', cb)`):
+    // `write -> false`, `cb EPIPE`, `error EPIPE write EPIPE`, `close true`.
+    @Test func writeOnAReadOnlyPipeFailsWithEPIPE() throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[1]) }
+        var log: [String] = []
+        withLoop { loop in
+            guard let s = try? Socket(fd: fds[0], loop: loop) else {
+                Issue.record("Socket(fd:) of a pipe's read end threw")
+                return
+            }
+            s.on(.error) { log.append("error \($0.code.rawValue) \($0.message)") }
+            s.on(.close) { log.append("close \($0.hadError)") }
+            let ok = s.write("x") { log.append("cb \($0?.code.rawValue ?? "nil")") }
+            log.append("write -> \(ok)")
+        }
+        #expect(log == ["write -> false", "cb EPIPE", "error EPIPE write EPIPE", "close true"])
+    }
+
     // node: test/parallel/test-net-connect-options-fd.js — sockets over both ends of a connected
     // Unix socket pair read and write: a message, its answer, then each side's end.
     @Test func socketsOverASocketPairTalk() throws {

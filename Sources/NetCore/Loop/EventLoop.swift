@@ -65,20 +65,12 @@ public final class EventLoop: @unchecked Sendable {
     /// from then on.
     var spliceUnsupported = false
 
-    /// Where `StreamHandle.tryWrite` describes its bytes: one `uv_buf_t` after the `uv_loop_t`,
-    /// in the loop's own memory, reached from any stream through its `loop` field.
-    /// `uv_try_write` reads it only during the call, and calls run one at a time on the loop's
-    /// thread, so one per loop is enough. On the stack instead, its address taken makes every
-    /// function it is inlined into set up a stack protector (about 6 instructions per write,
-    /// measured with `make bench-instr`); in each handle, it cost every idle connection 16 bytes.
-    static let tryWriteBufferOffset = (MemoryLayout<uv_loop_t>.size + 15) & ~15
-
-    /// Where the loop's read slab lives: after the `uv_buf_t` above (`cuv_read_slab_offset`, in
-    /// C, which the read-memory callback `cuv_slab_alloc` uses), so that callback reaches it from
-    /// the stream's own `loop` field, one load, without touching the handle's owner or this object.
-    /// (Written out rather than read from `cuv_read_slab_offset()`, so that it is a constant;
-    /// a test checks that both agree.)
-    static let readSlabOffset = tryWriteBufferOffset + MemoryLayout<uv_buf_t>.size
+    /// Where the loop's read slab lives: after the `uv_loop_t`, 16-byte aligned
+    /// (`cuv_read_slab_offset`, in C, which the read-memory callback `cuv_slab_alloc` uses), so
+    /// that callback reaches it from the stream's own `loop` field, one load, without touching
+    /// the handle's owner or this object. (Written out rather than read from
+    /// `cuv_read_slab_offset()`, so that it is a constant; a test checks that both agree.)
+    static let readSlabOffset = (MemoryLayout<uv_loop_t>.size + 15) & ~15
 
     /// Where the loop's diagnostics go: unhandled `'error'` events (by the default
     /// ``onUnhandledError``) and warnings about ignored arguments. A swift-log `Logger` labelled

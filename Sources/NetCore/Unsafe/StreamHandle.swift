@@ -94,22 +94,17 @@ final class StreamHandle: Handle {
     }
 
     /// `tryWrite` on a stream's memory, for a caller that holds the handle already and need not
-    /// retain it for the call (`Socket.writeNow`): `uv_try_write` never calls back, so nothing
-    /// can release the handle while it runs.
+    /// retain it for the call (`Socket.writeNow`): the try-write never calls back, so nothing
+    /// can release the handle while it runs. `cuv_try_write` answers as `uv_try_write` does for
+    /// one buffer, with the write made without glibc's cancellation-point wrapper (see the shim).
     @inline(__always)
     static func tryWrite(_ bytes: UnsafeRawBufferPointer, on stream: UnsafeMutablePointer<uv_stream_t>) -> Int {
         guard bytes.count > 0 else { return 0 }
-        // `uv_buf_t` built in place (`uv_buf_init` is a call into libuv for two stores), in the
-        // loop's memory (see `EventLoop.tryWriteBufferOffset`).
-        // (A stream's `loop` is set from `uv_*_init` on, so it is read without the nil check.)
-        let buf = (UnsafeMutableRawPointer(stream.pointee.loop.unsafelyUnwrapped) + EventLoop.tryWriteBufferOffset)
-            .assumingMemoryBound(to: uv_buf_t.self)
-        buf.pointee = uv_buf_t(
-            base: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)),
-            len: Swift.min(bytes.count, WriteChunk.maxBytes))
-        let r = uv_try_write(stream, buf, 1)
-        if r == UV_EAGAIN.rawValue { return 0 }
-        return Int(r)
+        let r = cuv_try_write(
+            stream, bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: CChar.self),
+            Swift.min(bytes.count, WriteChunk.maxBytes))
+        if r == Int(UV_EAGAIN.rawValue) { return 0 }
+        return r
     }
 
     /// Bytes libuv still holds in its write queue.
