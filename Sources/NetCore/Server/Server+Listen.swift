@@ -119,14 +119,16 @@ extension Server {
     }
 
     /// Binds to `target` (its text as given, for errors, and its parsed address), or to `::`
-    /// then `0.0.0.0` when it is nil, and listens; reports failure as `'error'` on the next tick
-    /// and leaves the server free to listen again.
+    /// when it is nil, and listens; reports failure as `'error'` on the next tick and leaves the
+    /// server free to listen again. As in Node, `0.0.0.0` is tried instead of `::` only when a
+    /// socket cannot be made or bound there (no IPv6): a port in use on `::` is an `EADDRINUSE`
+    /// for `::` (the kernel reports it at listen), never a quiet listen on IPv4 alone.
     private func bindAndListen(_ target: (text: String, address: IPAddress)?, port: Int, backlog: Int, ipv6Only: Bool) {
-        var result = tryListen(target ?? ("::", .anyIPv6), port: port, backlog: backlog, ipv6Only: ipv6Only)
-        if target == nil, !ipv6Only, case .failure = result {
-            result = tryListen(("0.0.0.0", .anyIPv4), port: port, backlog: backlog, ipv6Only: false)
+        var bound = tryBind(target ?? ("::", .anyIPv6), port: port, ipv6Only: ipv6Only)
+        if target == nil, case .failure = bound {
+            bound = tryBind(("0.0.0.0", .anyIPv4), port: port, ipv6Only: false)
         }
-        finishListen(path: nil, result: result)
+        finishListen(path: nil, result: bound.flatMap { listenBound($0, backlog: backlog) })
     }
 
     /// Adopts the listening handle and emits `'listening'` on the next tick, or reports the
@@ -151,21 +153,33 @@ extension Server {
         }
     }
 
-    private func tryListen(
-        _ target: (text: String, address: IPAddress), port: Int, backlog: Int, ipv6Only: Bool
-    ) -> Result<StreamHandle, NetError> {
+    /// Makes a TCP socket for `target` and binds it (Node's `createServerHandle`).
+    private func tryBind(
+        _ target: (text: String, address: IPAddress), port: Int, ipv6Only: Bool
+    ) -> Result<(handle: StreamHandle, text: String, port: Int), NetError> {
         let ip = target.text
         let family: Int32 = target.address.isIPv6 ? AF_INET6 : AF_INET
         let (h, r) = StreamHandle.tcp(loop: loop, family: family)
         guard let h else { return .failure(.uvWithHostPort(r, syscall: "listen", address: ip, port: port)) }
         var status: Int32 = reusePort ? cuv_set_reuseport(h.tcp) : 0
         if status == 0 { status = h.bind(target.address, port: port, ipv6Only: ipv6Only && family == AF_INET6) }
-        if status == 0 { status = h.listen(backlog: backlog) }
         if status < 0 {
             h.close()
             return .failure(.uvWithHostPort(status, syscall: "listen", address: ip, port: port))
         }
-        return .success(h)
+        return .success((h, ip, port))
+    }
+
+    /// Listens on a bound socket; a failure (such as a port in use) closes it.
+    private func listenBound(
+        _ bound: (handle: StreamHandle, text: String, port: Int), backlog: Int
+    ) -> Result<StreamHandle, NetError> {
+        let status = bound.handle.listen(backlog: backlog)
+        if status < 0 {
+            bound.handle.close()
+            return .failure(.uvWithHostPort(status, syscall: "listen", address: bound.text, port: bound.port))
+        }
+        return .success(bound.handle)
     }
 }
 

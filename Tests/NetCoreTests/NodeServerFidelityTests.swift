@@ -1,0 +1,73 @@
+import Testing
+import Foundation
+@testable import NetCore
+
+/// Server behaviours compared against Node (v20 run here, v23.8 documentation); each test quotes
+/// the Node output it matches.
+@Suite struct NodeServerFidelityTests {
+    // Without a host the server listens on `::`. A port in use there is an EADDRINUSE for `::`:
+    //   const a = net.createServer().listen(0, () => {
+    //     net.createServer().on('error', e => console.log(e.code, e.errno, e.syscall, e.address,
+    //       e.port, e.message)).listen(a.address().port) })
+    // node: EADDRINUSE -98 listen :: 34765 listen EADDRINUSE: address already in use :::34765
+    @Test func portInUseWithoutAHostIsAnErrorForTheIPv6Wildcard() throws {
+        var error: NetError?
+        var busyPort = 0
+        var listenedAnyway = false
+        try withLoop { loop in
+            let holder = Server(loop: loop)
+            try holder.listen(port: 0) {
+                busyPort = (try? holder.address())?.port ?? 0
+                let second = Server(loop: loop)
+                second.on(.error) { e in error = e; second.close(); holder.close() }
+                do {
+                    try second.listen(port: busyPort) { listenedAnyway = true; second.close(); holder.close() }
+                } catch {
+                    Issue.record("listen threw \(error)")
+                    holder.close()
+                }
+            }
+        }
+        #expect(!listenedAnyway)
+        let e = try #require(error, "no 'error' for a port in use")
+        #expect(e.code == .EADDRINUSE && e.errno == -98 && e.syscall == "listen")
+        #expect(e.address == "::" && e.port == busyPort)
+        #expect(e.message == "listen EADDRINUSE: address already in use :::\(busyPort)")
+    }
+
+    // A port held on `::1` alone still makes the `::` listen fail; Node does not fall back to
+    // listening on 0.0.0.0:
+    //   const c = net.createServer().listen({ port: 0, host: '::1' }, () => {
+    //     const d = net.createServer();
+    //     d.on('error', e => console.log(e.code, e.address, e.message));
+    //     d.listen(c.address().port, () => console.log('listening on', d.address())) })
+    // node: EADDRINUSE :: listen EADDRINUSE: address already in use :::37781
+    @Test(.enabled(if: hasIPv6Loopback, "no IPv6 loopback on this machine"))
+    func portHeldOnIPv6LoopbackIsNotQuietlyServedOnIPv4() throws {
+        var error: NetError?
+        var busyPort = 0
+        var listenedOn: ServerAddress?
+        try withLoop { loop in
+            let holder = Server(loop: loop)
+            try holder.listen(port: 0, host: "::1") {
+                busyPort = (try? holder.address())?.port ?? 0
+                let second = Server(loop: loop)
+                second.on(.error) { e in error = e; second.close(); holder.close() }
+                do {
+                    try second.listen(port: busyPort) {
+                        listenedOn = try? second.address()
+                        second.close()
+                        holder.close()
+                    }
+                } catch {
+                    Issue.record("listen threw \(error)")
+                    holder.close()
+                }
+            }
+        }
+        #expect(listenedOn == nil, "listened on \(listenedOn?.description ?? "")")
+        let e = try #require(error, "no 'error' for a port held on ::1")
+        #expect(e.code == .EADDRINUSE && e.address == "::" && e.port == busyPort)
+        #expect(e.message == "listen EADDRINUSE: address already in use :::\(busyPort)")
+    }
+}
