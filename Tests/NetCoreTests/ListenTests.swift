@@ -41,8 +41,10 @@ import Net
         var thrown: NetError?
         try withLoop { loop in
             let server = Server(loop: loop)
-            try server.listen(port: 0, host: "127.0.0.1") { server.close() }
-            do throws(NetError) { try server.listen(port: 0) } catch { thrown = error }
+            try server.listen(port: 0, host: "127.0.0.1") {
+                do throws(NetError) { try server.listen(port: 0) } catch { thrown = error }
+                server.close()
+            }
         }
         #expect(thrown?.code == .ERR_SERVER_ALREADY_LISTEN)
         #expect(thrown?.message == "Listen method has been called more than once without closing.")

@@ -70,4 +70,40 @@ import Foundation
         #expect(e.code == .EADDRINUSE && e.address == "::" && e.port == busyPort)
         #expect(e.message == "listen EADDRINUSE: address already in use :::\(busyPort)")
     }
+
+    // With a host, even an IP address, Node resolves it first (dns.lookup answers on the next
+    // tick): right after listen() the server is not listening, has no address, and a second
+    // listen() is no error; the later one wins and both callbacks hear its 'listening':
+    //   const s = net.createServer();
+    //   s.listen(0, '127.0.0.1', () => console.log('A listening cb', s.address().address));
+    //   console.log('A sync', s.listening, s.address());
+    //   s.listen(0, '127.0.0.1', () => { console.log('A second cb', s.address().port > 0); s.close() });
+    //   console.log('A second listen did not throw');
+    //   process.nextTick(() => console.log('A tick1', s.listening));
+    // node: A sync false null / A second listen did not throw / A tick1 true /
+    //       A listening cb 127.0.0.1 / A second cb true
+    // Without a host it binds at once: `t.listen(0); t.listening` is true and `t.listen(0)`
+    // again throws ERR_SERVER_ALREADY_LISTEN.
+    @Test func aHostIsResolvedBeforeBindingEvenWhenItIsAnAddress() throws {
+        let log = Log()
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            try server.listen(port: 0, host: "127.0.0.1") {
+                log("first callback \((try? server.address())?.address ?? "nil")")
+            }
+            log("sync \(server.listening) \((try? server.address()) == nil ? "null" : "address")")
+            do throws(NetError) {
+                try server.listen(port: 0, host: "127.0.0.1") {
+                    log("second callback \(((try? server.address())?.port ?? 0) > 0)")
+                    server.close()
+                }
+                log("second listen did not throw")
+            } catch {
+                log("second listen threw \(error.code)")
+            }
+        }
+        #expect(log.entries == [
+            "sync false null", "second listen did not throw", "first callback 127.0.0.1", "second callback true",
+        ])
+    }
 }

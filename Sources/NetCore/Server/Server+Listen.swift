@@ -8,8 +8,10 @@ extension Server {
     /// `server.listen(port, host, backlog, callback)`).
     ///
     /// Without a host the server listens on `::` (every IPv6 and IPv4 address) and falls back to
-    /// `0.0.0.0` where IPv6 is unavailable; a host name is looked up first. `onListening` is added
-    /// as a once-listener for `'listening'`, which follows on the next tick. Throws
+    /// `0.0.0.0` where IPv6 is unavailable; that binds at once. A host is resolved first, an IP
+    /// address too (as Node's `dns.lookup` answers it, on the next tick), so with a host the
+    /// server is listening only from a later tick. `onListening` is added as a once-listener for
+    /// `'listening'`, which follows on the tick after binding. Throws
     /// `ERR_SERVER_ALREADY_LISTEN` if the server is listening, `ERR_SOCKET_BAD_PORT` for a port
     /// outside 0…65535; failures to bind or listen (such as `EADDRINUSE`) arrive as `'error'`,
     /// after which `listen` may be called again. Returns the server.
@@ -84,10 +86,9 @@ extension Server {
             bindAndListen(nil, port: port, backlog: backlog, ipv6Only: ipv6Only)
             return
         }
-        if let address = IPAddress(host) {
-            bindAndListen((host, address), port: port, backlog: backlog, ipv6Only: ipv6Only)
-            return
-        }
+        // With a host, Node always goes through `dns.lookup`, which answers an IP address itself
+        // on the next tick: until then the server is not listening, has no address, and may be
+        // told to listen again.
         lookupInFlight = true
         let resolved: (Result<[LookupAddress], NetError>) -> Void = { [self] result in
             guard id == listenID, lookupInFlight else { return }
@@ -109,7 +110,10 @@ extension Server {
                 loop.nextTick { [self] in emitError(error) }
             }
         }
-        if let lookup {
+        if let address = IPAddress(host) {
+            let answer = LookupAddress(address: host, family: address.isIPv6 ? 6 : 4)
+            loop.nextTick { resolved(.success([answer])) }
+        } else if let lookup {
             lookup(host, LookupOptions(family: 0, hints: 0, all: true)) { error, answers in
                 resolved(error.map { .failure($0) } ?? .success(answers))
             }

@@ -253,7 +253,8 @@ public final class Server: EventEmitter {
         loop.nextTick { [self] in
             closeEmitScheduled = false
             emit(.close)
-            if handle == nil { removeAllListeners() }
+            // Listening again (bound, or resolving its host) keeps the listeners.
+            if handle == nil && !lookupInFlight { removeAllListeners() }
         }
     }
 
