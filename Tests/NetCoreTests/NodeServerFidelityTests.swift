@@ -106,4 +106,58 @@ import Foundation
             "sync false null", "second listen did not throw", "first callback 127.0.0.1", "second callback true",
         ])
     }
+
+    // A signal that has already fired: the listen still binds (listening and address() are set
+    // at once), then the server closes on the next tick without a 'listening' event:
+    //   const ac = new AbortController(); ac.abort();
+    //   const p = net.createServer();
+    //   p.on('listening', () => console.log('C listening'));
+    //   p.on('close', () => console.log('C close', p.listening, p.address()));
+    //   p.listen({ port: 0, signal: ac.signal }, () => console.log('C cb'));
+    //   console.log('C sync', p.listening, p.address() !== null);
+    // node: C sync true true / C close false null
+    @Test func anAbortedSignalClosesTheServerAfterItBinds() throws {
+        let log = Log()
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            server.on(.listening) { log("listening") }
+            server.on(.close) { log("close \(server.listening) \((try? server.address()) == nil ? "null" : "address")") }
+            try server.listen(ListenOptions(path: "\0swift-net-aborted-\(getpid())", signal: AbortSignal.abort())) {
+                log("callback")
+            }
+            log("sync \(server.listening) \((try? server.address()) != nil)")
+        }
+        #expect(log.entries == ["sync true true", "close false null"])
+    }
+
+    // The signal belongs to one listen: after the server closed, aborting it does not close the
+    // server listening again:
+    //   s.listen({ port: 0, host: '127.0.0.1', signal: ac.signal }, () => s.close(() =>
+    //     s.listen({ port: 0, host: '127.0.0.1' }, () => { ac.abort();
+    //       setImmediate(() => { console.log('after abort listening', s.listening); s.close() }) })))
+    // node: after abort listening true
+    @Test func aSignalStopsMatteringOnceTheServerHasClosed() throws {
+        var listeningAfterAbort: Bool?
+        let controller = AbortController()
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            try server.listen(ListenOptions(port: 0, host: "127.0.0.1", signal: controller.signal)) {
+                server.close { _ in
+                    do {
+                        try server.listen(port: 0, host: "127.0.0.1") {
+                            controller.abort()
+                            loop.setImmediate {
+                                listeningAfterAbort = server.listening
+                                server.close()
+                            }
+                        }
+                    } catch {
+                        Issue.record("listen threw \(error)")
+                    }
+                }
+            }
+        }
+        #expect(listeningAfterAbort == true)
+        #expect(controller.signal.listenerCount == 0)
+    }
 }

@@ -23,7 +23,8 @@ public struct ListenOptions: CustomStringConvertible {
     public var reusePort: Bool
     /// Node's cluster flag; accepted for compatibility and otherwise without effect here.
     public var exclusive: Bool
-    /// Closes the server when it fires; an already fired signal means nothing is bound.
+    /// Closes the server when it fires, until the server has closed; an already fired signal
+    /// closes it on the next tick, so it binds but never emits `'listening'`.
     public var signal: AbortSignal?
     /// Resolves `host` when it is a name, instead of the system resolver (Node's listen goes
     /// through `dns.lookup`, which its tests replace); asked for every address. Its error is

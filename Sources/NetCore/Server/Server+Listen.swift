@@ -43,6 +43,17 @@ extension Server {
                 message: "Listen method has been called more than once without closing.")
         }
         let backlog = options.backlog > 0 ? options.backlog : 511
+        if let signal = options.signal {
+            if signal.aborted {
+                // As Node: the listen goes ahead and the close follows on the next tick, before
+                // 'listening' would be emitted.
+                loop.nextTick { [self] in close() }
+            } else {
+                // The signal is this listen's: once the server has closed, it closes nothing.
+                let id = signal.addListener { [weak self] _ in self?.close() }
+                once(.close) { signal.removeListener(id) }
+            }
+        }
         if let fd = options.fd, fd >= 0 {
             return try listen(fd: fd, backlog: backlog, onListening: onListening)
         }
@@ -52,14 +63,6 @@ extension Server {
         if options.port == nil, options.path?.isEmpty == true {
             // Node's `listen({ path: '' })`: an empty path is no path.
             throw .invalidArgValue("options", "\(options)")
-        }
-        if let signal = options.signal {
-            if signal.aborted {
-                // Nothing is bound; the server just reports that it closed.
-                loop.nextTick { [self] in close() }
-                return self
-            }
-            signal.onAbort { [weak self] _ in self?.close() }
         }
         if let port = options.port {
             guard (0...65535).contains(port) else { throw .badPort(port, name: "options.port") }
