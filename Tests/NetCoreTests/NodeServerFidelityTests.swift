@@ -160,4 +160,35 @@ import Foundation
         #expect(listeningAfterAbort == true)
         #expect(controller.signal.listenerCount == 0)
     }
+
+    // The callback is a 'listening' listener even when its listen throws, so the next listen
+    // that succeeds calls it too:
+    //   const s3 = net.createServer();
+    //   try { s3.listen(70000, () => console.log('cb1 of bad listen fired')) } catch (e) { console.log(e.code) }
+    //   s3.listen(0, '127.0.0.1', () => { console.log('cb2'); s3.close() });
+    // node: ERR_SOCKET_BAD_PORT / cb1 of bad listen fired / cb2
+    // (and `s.listen({}, cb)`: ERR_INVALID_ARG_VALUE, then cb on the next listen)
+    @Test func aThrowingListenStillAddsItsCallback() throws {
+        let log = Log()
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            do throws(NetError) {
+                try server.listen(port: 70000) { log("first callback") }
+            } catch {
+                log(error.code.rawValue)
+            }
+            do throws(NetError) {
+                try server.listen(ListenOptions()) { log("second callback") }
+            } catch {
+                log(error.code.rawValue)
+            }
+            try server.listen(port: 0, host: "127.0.0.1") {
+                log("third callback")
+                server.close()
+            }
+        }
+        #expect(log.entries == [
+            "ERR_SOCKET_BAD_PORT", "ERR_INVALID_ARG_VALUE", "first callback", "second callback", "third callback",
+        ])
+    }
 }

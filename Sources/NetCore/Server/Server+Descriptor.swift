@@ -12,8 +12,8 @@ extension Server {
                 code: .ERR_SERVER_ALREADY_LISTEN,
                 message: "Listen method has been called more than once without closing.")
         }
-        guard fd >= 0 else { throw .invalidArgValue("options", "{ fd: \(fd) }", reason: "must have the property \"port\" or \"path\"") }
         if let onListening { once(.listening, onListening) }
+        guard fd >= 0 else { throw .invalidArgValue("options", "{ fd: \(fd) }", reason: "must have the property \"port\" or \"path\"") }
         listenID += 1
         let (h, r) = StreamHandle.open(loop: loop, fd: fd)
         var status = r

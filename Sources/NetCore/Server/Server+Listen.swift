@@ -42,6 +42,9 @@ extension Server {
                 code: .ERR_SERVER_ALREADY_LISTEN,
                 message: "Listen method has been called more than once without closing.")
         }
+        // As in Node, the callback is a `'listening'` listener from here on, even when a check
+        // below throws: a later successful listen calls it.
+        if let onListening { once(.listening, onListening) }
         let backlog = options.backlog > 0 ? options.backlog : 511
         if let signal = options.signal {
             if signal.aborted {
@@ -55,7 +58,7 @@ extension Server {
             }
         }
         if let fd = options.fd, fd >= 0 {
-            return try listen(fd: fd, backlog: backlog, onListening: onListening)
+            return try listen(fd: fd, backlog: backlog, onListening: nil)
         }
         if options.port == nil && options.path == nil {
             throw .invalidArgValue("options", "\(options)", reason: "must have the property \"port\" or \"path\"")
@@ -66,7 +69,6 @@ extension Server {
         }
         if let port = options.port {
             guard (0...65535).contains(port) else { throw .badPort(port, name: "options.port") }
-            if let onListening { once(.listening, onListening) }
             listenID += 1
             reusePort = options.reusePort
             listenTCP(port: port, host: options.host, backlog: backlog, ipv6Only: options.ipv6Only, lookup: options.lookup)
@@ -76,7 +78,6 @@ extension Server {
                     "options", "\(options)",
                     reason: "can not set readableAll or writableAllt to true when path is abstract unix socket")
             }
-            if let onListening { once(.listening, onListening) }
             listenID += 1
             finishListen(path: path, result: tryListen(path: path, backlog: backlog, options: options))
         }
