@@ -192,3 +192,33 @@ import Foundation
         ])
     }
 }
+
+extension NodeServerFidelityTests {
+    // A negative highWaterMark server option means the default (Node's createServer:
+    // `if (options.highWaterMark < 0) options.highWaterMark = getDefaultHighWaterMark()`), which
+    // is 64 KiB in v23.8 (16 KiB in v20); 0 stays 0:
+    //   net.createServer({ highWaterMark: -1 }, c => console.log(c.readableHighWaterMark,
+    //     c.writableHighWaterMark)) ...
+    // node (v20): -1 16384 16384 / 0 0 0
+    @Test(arguments: [(-1, 64 * 1024), (0, 0), (1000, 1000)])
+    func aNegativeHighWaterMarkMeansTheDefault(_ given: Int, _ expected: Int) throws {
+        var marks: (Int, Int)?
+        try withLoop { loop in
+            var server: Server?
+            server = Server(ServerOptions(highWaterMark: given), loop: loop) { socket in
+                marks = (socket.readableHighWaterMark, socket.writableHighWaterMark)
+                socket.destroy()
+                server?.close()
+            }
+            #expect(server?.options.highWaterMark == (given < 0 ? nil : given))
+            try server?.listen(port: 0, host: "127.0.0.1") {
+                let port = (try? server?.address())?.port ?? 0
+                let client = dial(port, loop: loop)
+                client.on(.error) { _ in }
+                client.resume()
+            }
+        }
+        #expect(marks?.0 == expected && marks?.1 == expected, "accepted socket's marks: \(String(describing: marks))")
+    }
+}
+

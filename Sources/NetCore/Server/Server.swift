@@ -53,6 +53,9 @@ public final class Server: EventEmitter {
         _ options: ServerOptions = ServerOptions(), loop: EventLoop = .default,
         connectionListener: ((Socket) -> Void)? = nil
     ) {
+        var options = options
+        // Node's createServer: a negative high-water mark means the default.
+        if let mark = options.highWaterMark, mark < 0 { options.highWaterMark = nil }
         self.options = options
         self.loop = loop
         loop.liveEmitters += 1

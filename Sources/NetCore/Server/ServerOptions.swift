@@ -10,7 +10,8 @@ public struct ServerOptions: Sendable {
     public var keepAlive = false
     /// The keep-alive initial delay in milliseconds for accepted sockets.
     public var keepAliveInitialDelay = 0
-    /// The high-water mark of accepted sockets; `nil` means 64 KiB.
+    /// The high-water mark of accepted sockets; `nil` (or a negative value, as in Node) means
+    /// 64 KiB.
     public var highWaterMark: Int? = nil
     /// Connections from addresses this blocks are closed before any `'connection'`
     /// (Node ≥ 23.4's `blockList`).
