@@ -222,3 +222,26 @@ extension NodeServerFidelityTests {
     }
 }
 
+extension NodeServerFidelityTests {
+    // A listen error for port 0 has no port (Node's UVExceptionWithHostPort: `if (port)
+    // this.port = port`), and its message names the address alone:
+    //   const s = net.createServer();
+    //   s.on('error', e => console.log(e.code, e.errno, e.syscall, e.address, e.port, e.message));
+    //   s.listen(0, '192.0.2.1');
+    // node: EADDRNOTAVAIL -99 listen 192.0.2.1 undefined listen EADDRNOTAVAIL: address not available 192.0.2.1
+    @Test func aListenErrorForPortZeroHasNoPort() throws {
+        var error: NetError?
+        try withLoop { loop in
+            let server = Server(loop: loop)
+            server.on(.error) { e in error = e; server.close() }
+            try server.listen(port: 0, host: "192.0.2.1") {
+                Issue.record("listened on an address this machine does not have")
+                server.close()
+            }
+        }
+        let e = try #require(error, "no 'error' for an address this machine does not have")
+        #expect(e.code == .EADDRNOTAVAIL && e.errno == -99 && e.syscall == "listen" && e.address == "192.0.2.1")
+        #expect(e.port == nil, "port \(String(describing: e.port))")
+        #expect(e.message == "listen EADDRNOTAVAIL: address not available 192.0.2.1")
+    }
+}

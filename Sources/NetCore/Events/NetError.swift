@@ -111,7 +111,8 @@ extension NetError {
         e.message = "\(syscall) \(uvName(status)): \(uvMessage(status))"
             + hostPortDetails(address: address, port: port)
         e.address = address
-        e.port = port
+        // Node's `if (port) this.port = port`: port 0 is not reported.
+        e.port = port == 0 ? nil : port
         return e
     }
 
