@@ -15,9 +15,9 @@ extension Socket {
             return self
         }
         guard !destroyed else { return self }
-        timeoutMs = Swift.max(0, ms)
+        timeoutMs = ms
         if timeoutMs > 0 { hasChunkExtras = true }
-        if ms <= 0 {
+        if ms == 0 {
             idleTimer?.stop()
             if callback != nil { removeAllListeners(.timeout) }
             return self
@@ -30,8 +30,9 @@ extension Socket {
         return self
     }
 
-    /// The idle timeout in milliseconds, or nil when none is set (Node's `timeout`).
-    public var timeout: Int? { timeoutMs > 0 ? timeoutMs : nil }
+    /// The idle timeout in milliseconds as last set, 0 once disabled, or nil when `setTimeout`
+    /// was never called (Node's `timeout`).
+    public var timeout: Int? { timeoutMs >= 0 ? timeoutMs : nil }
 
     /// The socket was idle for the whole period: emit `'timeout'`, unless a write in flight has
     /// progressed since the last check (libuv's queue shrank), in which case wait another period

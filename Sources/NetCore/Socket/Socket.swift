@@ -79,8 +79,8 @@ public final class Socket: EventEmitter {
     /// The peer's address, cached while connected so it stays readable in `'close'`.
     var cachedPeer: PeerAddress?
 
-    // Timeout.
-    @exclusivity(unchecked) var timeoutMs = 0
+    // Timeout: the last value set, -1 while `setTimeout` was never called.
+    @exclusivity(unchecked) var timeoutMs = -1
     /// State most sockets never need, allocated on first use to keep idle sockets small.
     @exclusivity(unchecked) var cold: SocketCold?
 
