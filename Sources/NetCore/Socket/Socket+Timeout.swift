@@ -3,7 +3,9 @@ extension Socket {
     /// Emits `'timeout'` after `ms` milliseconds of inactivity (no read, write or connect
     /// progress); 0 disables it (Node's `setTimeout(ms, callback)`). The socket stays open: end or
     /// destroy it yourself. The timer never keeps the loop alive. `callback` is added as a
-    /// once-listener for `'timeout'`. While a long write is making progress the timeout waits,
+    /// once-listener for `'timeout'`; with 0 it is ignored and no listener is removed (Node
+    /// removes that very function, which a Swift closure cannot name: use `off` with the token
+    /// `addListener` returned). While a long write is making progress the timeout waits,
     /// as in Node. Returns the socket. It does not throw, so a constant needs no `try`: where
     /// Node throws `ERR_OUT_OF_RANGE` for a negative `ms`, the call changes nothing and the error
     /// is logged as a warning through the loop's `logger`.
@@ -19,7 +21,6 @@ extension Socket {
         if timeoutMs > 0 { hasChunkExtras = true }
         if ms == 0 {
             idleTimer?.stop()
-            if callback != nil { removeAllListeners(.timeout) }
             return self
         }
         if let callback { once(.timeout, callback) }
