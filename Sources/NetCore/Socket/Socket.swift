@@ -157,8 +157,9 @@ public final class Socket: EventEmitter {
     /// Bytes accepted for writing so far, queued ones included (Node's `bytesWritten`).
     public var bytesWritten: Int { state.bytesWritten }
 
-    /// True until connected, and again once closed (Node's `pending`).
-    public var pending: Bool { handle == nil || connecting }
+    /// True until connected, and again from `destroy()` on (Node's `pending`: Node's socket lets
+    /// go of its handle in `destroy()`, before `'close'`).
+    public var pending: Bool { handle == nil || connecting || destroyed }
 
     /// Whether the socket can still be read from (Node's `readable`).
     public var readable: Bool { state.readable }
@@ -183,8 +184,8 @@ public final class Socket: EventEmitter {
 
     /// Node's deprecated `bufferSize`: the same as `writableLength` while the socket has a
     /// handle (a connect in progress counts, as Node's handle exists from `connect()` on), `nil`
-    /// (Node's `undefined`) before connecting and after it closed.
-    public var bufferSize: Int? { handle == nil && !connecting ? nil : state.writableLength }
+    /// (Node's `undefined`) before connecting and from `destroy()` on.
+    public var bufferSize: Int? { (handle == nil && !connecting) || destroyed ? nil : state.writableLength }
 
     /// Whether a `'drain'` is awaited because `write` returned false (Node's `writableNeedDrain`).
     public var writableNeedDrain: Bool { state.needDrain }
@@ -214,8 +215,9 @@ public final class Socket: EventEmitter {
 
     /// The peer's address, read from the kernel on first use while connected and kept, so it
     /// stays readable in `'close'` (as Node caches `_peername`); never read, it costs nothing.
+    /// Never read before `destroy()`, it is `nil` from then on, as Node's handle is gone.
     var peer: AddressInfo? {
-        if cachedPeer == nil, !connecting { cachePeer() }
+        if cachedPeer == nil, !connecting, !destroyed { cachePeer() }
         return cachedPeer?.info
     }
 
