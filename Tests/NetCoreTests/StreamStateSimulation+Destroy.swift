@@ -8,9 +8,6 @@ extension StreamSim {
 
     func destroy(_ error: NetError?) {
         guard let teardown = state.destroy(error) else { return }
-        // Waiting end callbacks get the error first, on the next tick (`Socket.tearDown`).
-        let ends = state.takeEndCallbacksForDestroy()
-        if !ends.callbacks.isEmpty { nextTick { for callback in ends.callbacks { callback(ends.error) } } }
         timerArmed = false
         if teardown.failQueuedWrites { nextTick { self.failQueuedWrites() } }
         if let error { nextTick { self.emitError(error) } }
@@ -36,6 +33,8 @@ extension StreamSim {
         let error = state.destroyError
             ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
         for chunk in state.takeQueuedWrites() { chunk.callback?(error) }
+        let ends = state.takeEndCallbacksForDestroy()
+        for callback in ends.callbacks { callback(ends.error) }
     }
 
     func handleClosed() {
@@ -54,6 +53,10 @@ extension StreamSim {
             guard let callback = chunk.callback else { continue }
             callback(state.strandedWriteError(at: index))
             index += 1
+        }
+        if !stranded.isEmpty {
+            let ends = state.takeEndCallbacksForDestroy(afterStranded: true)
+            for callback in ends.callbacks { callback(ends.error) }
         }
         if state.isFinal && handle == .none { state.dropEndCallbacks() }
     }

@@ -45,18 +45,15 @@ extension Socket {
         loop.assertOnLoopThread()
         guard let teardown = state.destroy(error) else { return }
         let wasConnecting = teardown.wasConnecting
-        // Node's `errorBuffer`: waiting end callbacks get the error first, on the next tick.
-        let ends = state.takeEndCallbacksForDestroy()
-        if !ends.callbacks.isEmpty {
-            loop.nextTick { for callback in ends.callbacks { callback(ends.error) } }
-        }
         if let abort = connectAbort {
             connectAbort = nil
             abort()
         }
         idleTimer?.stop()
-        // Writes queued while connecting fail after 'close' (see `emitClose`); those behind a
-        // write in flight fail once it is called back (`afterWrite`).
+        // Node's `errorBuffer`: queued writes fail, then waiting end callbacks get the error,
+        // on the next tick. Writes queued while connecting fail after 'close' (see
+        // `emitClose`); those behind a write in flight fail once it is called back
+        // (`afterWrite`); the end callbacks follow them there.
         if teardown.failQueuedWrites {
             loop.nextTick { [self] in failQueuedWrites() }
         }
@@ -82,12 +79,14 @@ extension Socket {
     }
 
     /// Calls back every write still queued with the error the socket was destroyed with, or
-    /// `ERR_STREAM_DESTROYED`, as Node's Writable does for the writes buffered behind a destroyed
-    /// stream (`errorBuffer`).
+    /// `ERR_STREAM_DESTROYED`, then the waiting end callbacks, as Node's Writable does for the
+    /// writes buffered behind a destroyed stream (`errorBuffer`).
     func failQueuedWrites() {
         let error = state.destroyError
             ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call write after a stream was destroyed")
         for chunk in state.takeQueuedWrites() { chunk.callback?(error) }
+        let ends = state.takeEndCallbacksForDestroy()
+        for callback in ends.callbacks { callback(ends.error) }
     }
 
     /// The handle finished closing.
@@ -110,6 +109,11 @@ extension Socket {
             guard let callback = chunk.callback else { continue }
             callback(state.strandedWriteError(at: index))
             index += 1
+        }
+        // The end callbacks waited for the first stranded write (Node's `errorBuffer`).
+        if !stranded.isEmpty {
+            let ends = state.takeEndCallbacksForDestroy(afterStranded: true)
+            for callback in ends.callbacks { callback(ends.error) }
         }
         // A 'close' listener may have connected again; otherwise this socket is done.
         if state.isFinal && handle == nil {

@@ -149,12 +149,15 @@ extension StreamState {
         return .wait
     }
 
-    /// The stream was destroyed: the waiting end callbacks, to call on the next tick with the
-    /// destroy error, or `ERR_STREAM_DESTROYED` (Node's `errorBuffer`).
-    mutating func takeEndCallbacksForDestroy() -> (callbacks: [(NetError?) -> Void], error: NetError) {
+    /// The stream was destroyed: the waiting end callbacks, to call right after the queued
+    /// writes were failed, with the destroy error, or `ERR_STREAM_DESTROYED` (Node's
+    /// `errorBuffer`). After writes stranded by a connect that never completed, the error is
+    /// theirs (`strandedWriteError(at:)`): in Node the first one's failure errors the stream.
+    mutating func takeEndCallbacksForDestroy(afterStranded: Bool = false) -> (callbacks: [(NetError?) -> Void], error: NetError) {
         let callbacks = endCallbacks
         endCallbacks = []
-        let error = destroyError ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call end after a stream was destroyed")
+        let error = afterStranded ? strandedWriteError(at: 1)
+            : destroyError ?? NetError(code: .ERR_STREAM_DESTROYED, message: "Cannot call end after a stream was destroyed")
         return (callbacks, error)
     }
 

@@ -239,7 +239,10 @@ struct StreamState {
     struct Teardown {
         /// The stream was connecting.
         var wasConnecting: Bool
-        /// Queued writes should be failed with `ERR_STREAM_DESTROYED` on the next tick.
+        /// Queued writes should be failed with `ERR_STREAM_DESTROYED`, then the waiting end
+        /// callbacks called, on the next tick (Node's `errorBuffer`): there are some, and no
+        /// write is in progress. While one is (with the kernel, or the first one queued while
+        /// connecting), both wait until it is called back, as in Node.
         var failQueuedWrites: Bool
     }
 
@@ -250,7 +253,9 @@ struct StreamState {
         connection = .destroyed(errored: error != nil)
         if let error { updateRare { $0.destroyError = error } }
         pending = []
-        return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !wasConnecting && !writeInFlight && !writeQueue.isEmpty)
+        let writeInProgress = wasConnecting ? !writeQueue.isEmpty : writeInFlight
+        let waiting = !writeQueue.isEmpty || !endCallbacks.isEmpty
+        return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !writeInProgress && waiting)
     }
 
     /// The handle closed without `destroy()` (the loop closed every handle): the stream is
