@@ -25,10 +25,11 @@ extension Socket {
     /// connection: `'connect'` is still emitted, then the socket is reset (a `destroy()` before
     /// that closes it without a connection). On a socket that never had a connection it fails
     /// with `ERR_SOCKET_CLOSED` as an `'error'`. Throws `ERR_INVALID_HANDLE_TYPE` on a socket
-    /// whose handle is not TCP (a Unix domain socket), leaving it as it was. Returns the socket.
+    /// whose handle is not TCP (a Unix domain socket), leaving it as it was; once destroyed, a
+    /// socket has no handle as Node counts it, so the call does nothing. Returns the socket.
     @discardableResult
     public func resetAndDestroy() throws(NetError) -> Socket {
-        if let h = handle, h.kind != .tcp {
+        if let h = handle, !destroyed, h.kind != .tcp {
             throw NetError(code: "ERR_INVALID_HANDLE_TYPE", message: "This handle type cannot be sent", name: "TypeError")
         }
         if connecting {
