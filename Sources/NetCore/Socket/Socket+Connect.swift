@@ -222,14 +222,18 @@ extension Socket {
         announceConnected()
     }
 
-    /// `'connect'` and `'ready'`, then reading, the writes queued meanwhile and a pending end.
+    /// `'connect'`, the writes queued meanwhile and a pending end, `'ready'`, then reading. As in
+    /// Node, whose queued writes wait for `'connect'` as listeners of their own: they go out
+    /// before `'ready'`, so a `'ready'` listener that destroys the socket no longer stops them.
     private func announceConnected() {
         emit(.connect)
+        if !destroyed {
+            flushWrites()
+            maybeShutdown()
+        }
         emit(.ready)
         guard !destroyed else { return }
         startReadingIfWanted()
-        flushWrites()
-        maybeShutdown()
         // Sources that began piping in while this socket connected read as usual: they may
         // splice now (with writes queued, `afterWrite` offers it once they are out).
         if !pipeSources.isEmpty && state.canWriteNow { offerSpliceToSources() }
