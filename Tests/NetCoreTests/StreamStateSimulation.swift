@@ -110,9 +110,10 @@ final class StreamSim {
                     self.state.opened()
                     self.emit("connect")
                     guard !self.state.isDestroyed else { return }
-                    self.startReadingIfWanted()
                     self.flushWrites()
                     self.maybeShutdown()
+                    guard !self.state.isDestroyed else { return }
+                    self.startReadingIfWanted()
                 }
                 return
             }
@@ -213,11 +214,27 @@ final class StreamSim {
         }
         state.opened()
         refreshTimeout()
+        let queuedWhileConnecting = !state.writeQueue.isEmpty
         emit("connect")
-        guard !state.isDestroyed else { return }
-        startReadingIfWanted()
+        if state.isDestroyed {
+            if queuedWhileConnecting { failWritesQueuedAtConnect() }
+            return
+        }
         flushWrites()
         maybeShutdown()
+        guard !state.isDestroyed else { return }
+        startReadingIfWanted()
+    }
+
+    func failWritesQueuedAtConnect() {
+        let queued = state.takeQueuedWrites()
+        guard !queued.isEmpty else { return }
+        let closed = NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
+        state.recordWriteError(closed)
+        let error = state.destroyError ?? closed
+        for (index, chunk) in queued.enumerated() { chunk.callback?(index == 0 ? closed : error) }
+        let ends = state.takeEndCallbacksForDestroy()
+        for callback in ends.callbacks { callback(ends.error) }
     }
 
     // MARK: Socket+Read.swift

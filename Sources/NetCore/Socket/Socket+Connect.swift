@@ -226,8 +226,11 @@ extension Socket {
     /// Node, whose queued writes wait for `'connect'` as listeners of their own: they go out
     /// before `'ready'`, so a `'ready'` listener that destroys the socket no longer stops them.
     private func announceConnected() {
+        let queuedWhileConnecting = !state.writeQueue.isEmpty
         emit(.connect)
-        if !destroyed {
+        if destroyed {
+            if queuedWhileConnecting { failWritesQueuedAtConnect() }
+        } else {
             flushWrites()
             maybeShutdown()
         }
@@ -241,6 +244,21 @@ extension Socket {
 }
 
 extension Socket {
+    /// A `'connect'` listener destroyed the socket before the writes queued while connecting
+    /// went out: as in Node, where they wait for `'connect'` themselves and then find no handle,
+    /// the first fails with `ERR_SOCKET_CLOSED`, which becomes the socket's error unless it has
+    /// one, and the writes behind it and the end callbacks get the socket's error, at once.
+    private func failWritesQueuedAtConnect() {
+        let queued = state.takeQueuedWrites()
+        guard !queued.isEmpty else { return }
+        let closed = NetError(code: .ERR_SOCKET_CLOSED, message: "Socket is closed")
+        state.recordWriteError(closed)
+        let error = state.destroyError ?? closed
+        for (index, chunk) in queued.enumerated() { chunk.callback?(index == 0 ? closed : error) }
+        let ends = state.takeEndCallbacksForDestroy()
+        for callback in ends.callbacks { callback(ends.error) }
+    }
+
     /// `setTimeout` for a connect option, which throws as Node's does for a negative value.
     fileprivate func setTimeout(checked ms: Int) throws(NetError) {
         guard ms >= 0 else { throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)") }

@@ -258,6 +258,12 @@ struct StreamState {
         return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !writeInProgress && waiting)
     }
 
+    /// A write failed after the stream was destroyed: its error becomes the stream's (`errored`)
+    /// unless it has one already, as Node's `onwrite` records it.
+    mutating func recordWriteError(_ error: NetError) {
+        if destroyError == nil { updateRare { $0.destroyError = error } }
+    }
+
     /// The handle closed without `destroy()` (the loop closed every handle): the stream is
     /// destroyed all the same.
     mutating func handleClosed() {
