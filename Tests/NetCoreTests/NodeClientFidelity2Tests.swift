@@ -35,6 +35,40 @@ import Net
         #expect(seen == ["connecting bw 12 wl 10 bufferSize 10", "close bw 12"])
     }
 
+    // end(cb) twice while connecting: both callbacks at 'finish'; end() returns the socket;
+    // end(cb) in 'finish' and after 'close' gets ERR_STREAM_ALREADY_FINISHED.
+    //   s.end(cb1); s.end(cb2); log('ret', s.end() === s); on 'finish': s.end(cb3); on 'close': s.end(cb4)
+    // node: ret true | cb1 null | cb2 null | finish | cb3 ERR_STREAM_ALREADY_FINISHED | close | cb4 ERR_STREAM_ALREADY_FINISHED
+    @Test func endTwiceAndAfterFinish() {
+        let log = Log()
+        withLoop { loop in
+            let server = Server(loop: loop) { peer in
+                peer.resume()
+                peer.on(.end) { peer.end() }
+            }
+            listenLocal(server) { port in
+                let s = dial(port, loop: loop)
+                s.end { (e: NetError?) in log("cb1 \(e?.code.rawValue ?? "null")") }
+                s.end { (e: NetError?) in log("cb2 \(e?.code.rawValue ?? "null")") }
+                log("ret \(s.end() === s)")
+                s.on(.finish) {
+                    log("finish")
+                    s.end { (e: NetError?) in log("cb3 \(e?.code.rawValue ?? "null")") }
+                }
+                s.resume()
+                s.on(.close) { _ in
+                    log("close")
+                    s.end { (e: NetError?) in log("cb4 \(e?.code.rawValue ?? "null")") }
+                    loop.setTimeout(10) { server.close() }
+                }
+            }
+        }
+        #expect(log.entries == [
+            "ret true", "cb1 null", "cb2 null", "finish", "cb3 ERR_STREAM_ALREADY_FINISHED",
+            "close", "cb4 ERR_STREAM_ALREADY_FINISHED",
+        ])
+    }
+
     // Write callbacks, then the end callback, then the 'finish' listeners, all after the
     // current tick; 'end' from the peer and 'close' follow.
     //   s.on('finish', …); on 'connect': s.write('a', w1); s.write('b', w2); s.end('c', endcb); log('sync'); nextTick(log 'tick')
@@ -224,5 +258,85 @@ import Net
         #expect(units == codePoints)
         #expect(bytesWritten == bytes)
         #expect(readable == read)
+    }
+}
+
+/// Paused before connecting.
+@Suite struct NodeClientFidelityFlowTests {
+    // pause() before connect: a 'data' listener does not start the flow, nothing is read
+    // until resume(), then the data and 'end' (half-open: still writable).
+    //   s = new net.Socket({allowHalfOpen: true}); s.pause(); s.connect(port, '127.0.0.1'); s.on('data', …)
+    //   on 'connect': after 50 ms log readableLength and resume(); on 'end': s.end()
+    // node: fresh flowing null paused false | after pause flowing false paused true | connect flowing false |
+    //       resume rl=0 | data hello flowing true | end rs=writeOnly writable true | close
+    @Test func pausedBeforeConnect() {
+        let log = Log()
+        withLoop { loop in
+            let server = Server(loop: loop) { peer in
+                peer.write("hello")
+                peer.end()
+            }
+            listenLocal(server) { port in
+                let s = Socket(SocketOptions(allowHalfOpen: true), loop: loop)
+                func flowing() -> String { s.readableFlowing.map { "\($0)" } ?? "null" }
+                log("fresh flowing \(flowing()) paused \(s.isPaused())")
+                s.pause()
+                log("after pause flowing \(flowing()) paused \(s.isPaused())")
+                _ = try? s.connect(port: port, host: "127.0.0.1")
+                s.on(.data) { log("data \($0.toString()) flowing \(flowing())") }
+                s.on(.connect) {
+                    log("connect flowing \(flowing())")
+                    loop.setTimeout(50) {
+                        log("resume rl=\(s.readableLength)")
+                        s.resume()
+                    }
+                }
+                s.on(.end) {
+                    log("end rs=\(s.readyState) writable \(s.writable)")
+                    s.end()
+                }
+                s.on(.close) { _ in
+                    log("close")
+                    server.close()
+                }
+            }
+        }
+        #expect(log.entries == [
+            "fresh flowing null paused false", "after pause flowing false paused true", "connect flowing false",
+            "resume rl=0", "data hello flowing true", "end rs=writeOnly writable true", "close",
+        ])
+    }
+}
+
+/// A Unix domain socket's addresses.
+@Suite struct NodeClientFidelityPipeAddressTests {
+    // Neither end of a Unix domain socket connection has an IP address or port.
+    //   server: c.address(), c.remoteAddress, remotePort, remoteFamily, localAddress, localPort
+    //   client (in the connect callback): the same and localFamily, readyState
+    // node: server side {} undefined undefined undefined undefined undefined
+    //       client {} undefined undefined undefined undefined undefined undefined open
+    @Test func pipeEndsHaveNoAddresses() throws {
+        var seen: [String] = []
+        func describe(_ s: Socket) -> String {
+            "\(s.address() == nil ? "{}" : "set") \(s.remoteAddress ?? "undefined") \(s.remotePort.map(String.init) ?? "undefined") \(s.remoteFamily ?? "undefined") \(s.localAddress ?? "undefined") \(s.localPort.map(String.init) ?? "undefined") \(s.localFamily ?? "undefined")"
+        }
+        try withTempDir { dir in
+            withLoop { loop in
+                let server = Server(loop: loop) { peer in
+                    seen.append("server side \(describe(peer))")
+                    peer.end()
+                }
+                let path = dir.file("addresses.sock")
+                do { try server.listen(path: path) } catch { Issue.record("listen: \(error)") }
+                let s = Socket(loop: loop)
+                _ = try? s.connect(path: path) { seen.append("client \(describe(s)) \(s.readyState)") }
+                s.resume()
+                s.on(.close) { _ in server.close() }
+            }
+        }
+        #expect(seen.sorted() == [
+            "client {} undefined undefined undefined undefined undefined undefined open",
+            "server side {} undefined undefined undefined undefined undefined undefined",
+        ])
     }
 }
