@@ -69,6 +69,38 @@ import Net
         ])
     }
 
+    // A write over the high-water mark while connecting: write returns false and a 'drain' is
+    // owed; after 'connect' the write goes out, 'drain' comes before the write's callback.
+    //   s = net.connect(port, '127.0.0.1'); s.on('connect', log); r = s.write(Buffer.alloc(70000), cb)
+    //   log('ret', r, 'needDrain', s.writableNeedDrain, 'wl', s.writableLength); on 'drain': s.end()
+    // node: ret false needDrain true wl 70000 | connect | drain wl 0 | cb | finish | close
+    @Test func drainOwedByAWriteWhileConnecting() {
+        let log = Log()
+        withLoop { loop in
+            let server = Server(loop: loop) { peer in
+                peer.resume()
+                peer.on(.end) { peer.end() }
+            }
+            listenLocal(server) { port in
+                let s = dial(port, loop: loop)
+                s.on(.connect) { log("connect") }
+                let r = s.write(Buffer([UInt8](repeating: 0, count: 70000))) { _ in log("cb") }
+                log("ret \(r) needDrain \(s.writableNeedDrain) wl \(s.writableLength)")
+                s.on(.drain) {
+                    log("drain wl \(s.writableLength)")
+                    s.end()
+                }
+                s.on(.finish) { log("finish") }
+                s.resume()
+                s.on(.close) { _ in
+                    log("close")
+                    server.close()
+                }
+            }
+        }
+        #expect(log.entries == ["ret false needDrain true wl 70000", "connect", "drain wl 0", "cb", "finish", "close"])
+    }
+
     // Write callbacks, then the end callback, then the 'finish' listeners, all after the
     // current tick; 'end' from the peer and 'close' follow.
     //   s.on('finish', …); on 'connect': s.write('a', w1); s.write('b', w2); s.end('c', endcb); log('sync'); nextTick(log 'tick')
