@@ -85,6 +85,36 @@ static inline intptr_t cuv_sys_write(int fd, const char *base, size_t len) {
 #endif
 }
 
+/* The read(2) system call, made directly on Linux for the same reason as cuv_sys_write: the byte
+ * count, 0 at end of stream, or -errno. */
+static inline intptr_t cuv_sys_read(int fd, char *base, size_t len) {
+#if defined(__linux__) && defined(__x86_64__)
+    intptr_t r;
+    __asm__ volatile ("syscall"
+                      : "=a"(r)
+                      : "0"((intptr_t)SYS_read), "D"((intptr_t)fd), "S"(base), "d"(len)
+                      : "rcx", "r11", "memory");
+    return r;
+#else
+    intptr_t r = (intptr_t)read(fd, base, len);
+    return r < 0 ? -errno : r;
+#endif
+}
+
+/* Reads what a readable stream holds into the free tail of its loop's slab (as libuv's read would
+ * with cuv_slab_alloc's memory): the byte count, UV_EOF at end of stream, UV_EAGAIN when nothing
+ * waits after all, or the read's error as a uv error. */
+static inline intptr_t cuv_slab_read(uv_stream_t *s) {
+    uv_buf_t buf;
+    cuv_slab_alloc((uv_handle_t *)s, 0, &buf);
+    intptr_t n;
+    do { n = cuv_sys_read(s->io_watcher.fd, buf.base, buf.len); } while (n == -EINTR);
+    if (n > 0) return n;
+    if (n == 0) return UV_EOF;
+    if (n == -EAGAIN || n == -EWOULDBLOCK) return UV_EAGAIN;
+    return n;
+}
+
 /* uv_try_write for one buffer, with libuv's answers: the bytes the kernel took, UV_EAGAIN when
  * it would block or the stream is connecting or has writes queued, UV_EBADF without a
  * descriptor, UV_EPIPE when the stream is not writable (asked only once the write failed: a

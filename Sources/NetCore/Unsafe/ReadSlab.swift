@@ -50,6 +50,9 @@ struct ReadSlab {
         set { head.used = newValue }
     }
 
+    /// Whether the last read took the whole free tail (so the stream may hold more).
+    var isFull: Bool { used == ReadSlab.size }
+
     /// Starts the slab over when nobody holds a view of it, or moves on when its free tail is too
     /// small. Called from `cuv_slab_alloc` once `recycleAfter` bytes are used.
     mutating func recycle() {
