@@ -31,12 +31,16 @@ public func createConnection(
 }
 
 /// Creates a socket with options and connects it (Node's `net.createConnection(options,
-/// connectListener)`).
+/// connectListener)`). A nonzero `options.timeout` is set on the new socket with `setTimeout`
+/// first, so a negative one throws `ERR_OUT_OF_RANGE` before the other options are checked; then
+/// throws what `Socket.connect(_:onConnect:)` throws.
 @discardableResult
 public func createConnection(
     _ options: SocketConnectOptions, loop: EventLoop = .default, onConnect: (() -> Void)? = nil
 ) throws(NetError) -> Socket {
-    return try Socket(options.socketOptions, loop: loop).connect(options, onConnect: onConnect)
+    let socket = Socket(options.socketOptions, loop: loop)
+    try socket.applyTimeoutOption(options)
+    return try socket.connect(options, onConnect: onConnect)
 }
 
 /// The same as `createConnection(port:host:loop:onConnect:)` (Node's `net.connect`).

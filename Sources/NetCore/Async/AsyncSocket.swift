@@ -43,12 +43,15 @@ public final class AsyncSocket: Sendable {
         }
     }
 
-    /// Connects with Node's connect options (`localAddress`, `family`, `autoSelectFamily`…).
+    /// Connects with Node's connect options (`localAddress`, `family`, `autoSelectFamily`…);
+    /// a nonzero `timeout` is set on the new socket first, as `Net.createConnection(_:)` does.
     public static func connect(
         _ options: SocketConnectOptions, loop: EventLoop = .default
     ) async throws(NetError) -> AsyncSocket {
         try await connect(loop: loop) { () throws(NetError) in
-            try Socket(options.socketOptions, loop: loop).connect(options)
+            let socket = Socket(options.socketOptions, loop: loop)
+            try socket.applyTimeoutOption(options)
+            return try socket.connect(options)
         }
     }
 

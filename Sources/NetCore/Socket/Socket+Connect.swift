@@ -16,11 +16,13 @@ extension Socket {
         try connect(SocketConnectOptions(port: port, host: host), onConnect: onConnect)
     }
 
-    /// Connects with options (Node's `socket.connect(options, connectListener)`).
+    /// Connects with options (Node's `socket.connect(options, connectListener)`). As in Node, the
+    /// `timeout` option is not read here: `Net.createConnection(_:)` and `Net.connect(_:)` set it
+    /// on the socket they create (see `SocketConnectOptions.timeout`).
     ///
     /// Throws `ERR_SOCKET_BAD_PORT` for a bad `port` or `localPort`, `ERR_INVALID_IP_ADDRESS` for
     /// a `localAddress` that is not an IP address, `ERR_INVALID_ARG_VALUE` for a `family` other
-    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for a negative `timeout` or an
+    /// than 0, 4 or 6, and `ERR_OUT_OF_RANGE` for an
     /// `autoSelectFamilyAttemptTimeout` outside 1…2147483647, and `ERR_INVALID_ARG_VALUE` for
     /// `hints` other than `AI_ADDRCONFIG`, `AI_ALL` and `AI_V4MAPPED` when a host name is to be
     /// looked up by the system resolver (as Node's `dns.lookup`). With `path` set, connects to that
@@ -28,7 +30,6 @@ extension Socket {
     @discardableResult
     public func connect(_ options: SocketConnectOptions, onConnect: (() -> Void)? = nil) throws(NetError) -> Socket {
         if let path = options.path {
-            if let t = options.timeout { try setTimeout(checked: t) }
             return try connect(path: path, onConnect: onConnect)
         }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port, name: "Port") }
@@ -49,7 +50,6 @@ extension Socket {
         if address == nil, options.lookup == nil, options.hints & ~Socket.validHints != 0 {
             throw .invalidArgValue("hints", "\(options.hints)")
         }
-        if let t = options.timeout { try setTimeout(checked: t) }
         guard prepareConnect(onConnect: onConnect) else { return self }
         if options.noDelay { setNoDelay(true) }
         if options.keepAlive { setKeepAlive(true, initialDelay: options.keepAliveInitialDelay) }
@@ -259,9 +259,13 @@ extension Socket {
         for callback in ends.callbacks { callback(ends.error) }
     }
 
-    /// `setTimeout` for a connect option, which throws as Node's does for a negative value.
-    fileprivate func setTimeout(checked ms: Int) throws(NetError) {
-        guard ms >= 0 else { throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)") }
+    /// The `timeout` connect option on a socket just created to connect with `options`, as
+    /// Node's `net.connect` applies it before `socket.connect`: `if (options.timeout)
+    /// socket.setTimeout(options.timeout)`. So 0 or nil sets nothing (`timeout` stays nil), and a
+    /// negative value throws `ERR_OUT_OF_RANGE` before any other option is checked.
+    package func applyTimeoutOption(_ options: SocketConnectOptions) throws(NetError) {
+        guard let ms = options.timeout, ms != 0 else { return }
+        guard ms > 0 else { throw .outOfRange("msecs", range: "a non-negative finite number", received: "\(ms)") }
         setTimeout(ms)
     }
 }

@@ -44,7 +44,11 @@ public struct SocketConnectOptions {
     public var keepAlive = false
     /// The keep-alive initial delay in milliseconds.
     public var keepAliveInitialDelay = 0
-    /// An idle timeout in milliseconds set with `setTimeout` when connecting.
+    /// An idle timeout in milliseconds that `Net.createConnection(_:)`, `Net.connect(_:)` and the
+    /// async connect set with `setTimeout` on the socket they create, before connecting (Node's
+    /// `net.createConnection` option). 0 or nil sets none; a negative value makes them throw
+    /// `ERR_OUT_OF_RANGE`. As in Node, `socket.connect(_:)` on an existing socket ignores it:
+    /// call `setTimeout` on that socket instead.
     public var timeout: Int? = nil
     /// See `SocketOptions.allowHalfOpen`.
     public var allowHalfOpen = false
