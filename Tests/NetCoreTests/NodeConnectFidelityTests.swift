@@ -85,4 +85,83 @@ import Net
             await server.close()
         }
     }
+
+    /// Connects with each of `cases` in turn (the next once the last closed) and logs each error
+    /// as `n name code message localAddress localPort address port [inner messages]`, with the
+    /// ports written `P` and `LP`.
+    static func connectErrors(_ cases: [SocketConnectOptions], port: Int, localPort: Int) -> [String] {
+        let log = Log()
+        func text(_ s: String) -> String {
+            s.replacingOccurrences(of: "\(port)", with: "P").replacingOccurrences(of: "\(localPort)", with: "LP")
+        }
+        withLoop { loop in
+            _ = Net.getDefaultAutoSelectFamily()
+            var i = 0
+            func next() {
+                guard i < cases.count else { return }
+                i += 1
+                let n = i
+                do throws(NetError) {
+                    let s = try Net.connect(cases[n - 1], loop: loop)
+                    s.on(.error) { e in
+                        let inner = e.errors.map { "\($0.message)|\($0.localAddress ?? "-")|\(show($0.localPort))" }
+                        log(text("\(n) \(e.name) \(e.code) \(e.message) \(e.localAddress ?? "-") \(show(e.localPort)) "
+                            + "\(e.address ?? "-") \(show(e.port)) [\(inner.joined(separator: "; "))]"))
+                    }
+                    s.on(.close) { _ in loop.setImmediate { next() } }
+                } catch {
+                    log("\(n) threw \(error)")
+                    next()
+                }
+            }
+            next()
+        }
+        return log.entries
+    }
+
+    // The ` - Local (address:port)` of a refused connect and its `localAddress`/`localPort`
+    // fields come from the local port asked for (Node's `req.localAddress && req.localPort`):
+    // none with a `localAddress` alone, the family's any-address with a `localPort` alone.
+    // node 20 (P the closed port, LP a free local port):
+    //   net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' })
+    //     // connect ECONNREFUSED 127.0.0.1:P   (localAddress, localPort undefined)
+    //   net.connect({ port, host: '127.0.0.1', localPort: lp })
+    //     // connect ECONNREFUSED 127.0.0.1:P - Local (0.0.0.0:LP)   0.0.0.0 LP
+    //   net.connect({ port, host: '::1', localPort: lp })
+    //     // connect ECONNREFUSED ::1:P - Local (:::LP)   :: LP
+    //   net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort: lp })
+    //     // connect ECONNREFUSED 127.0.0.1:P - Local (127.0.0.1:LP)   127.0.0.1 LP
+    //   net.connect({ port, host: 'nowhere.test', localPort: lp,
+    //                 lookup: (h, o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) })
+    //     // connect ECONNREFUSED 127.0.0.1:P - Local (0.0.0.0:LP)   0.0.0.0 LP
+    @Test func refusedConnectNamesTheLocalPortAskedFor() {
+        let port = closedPort()
+        let localPort = closedPort()
+        var cases: [SocketConnectOptions] = []
+        var o = SocketConnectOptions(port: port, host: "127.0.0.1")
+        o.localAddress = "127.0.0.1"
+        cases.append(o)
+        o = SocketConnectOptions(port: port, host: "127.0.0.1")
+        o.localPort = localPort
+        cases.append(o)
+        o = SocketConnectOptions(port: port, host: "::1")
+        o.localPort = localPort
+        cases.append(o)
+        o = SocketConnectOptions(port: port, host: "127.0.0.1")
+        o.localAddress = "127.0.0.1"
+        o.localPort = localPort
+        cases.append(o)
+        o = SocketConnectOptions(port: port, host: "nowhere.test")
+        o.localPort = localPort
+        o.lookup = fixedLookup([("127.0.0.1", 4)])
+        cases.append(o)
+        #expect(Self.connectErrors(cases, port: port, localPort: localPort) == [
+            "1 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1:P - nil 127.0.0.1 P []",
+            "2 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1:P - Local (0.0.0.0:LP) 0.0.0.0 LP 127.0.0.1 P []",
+            "3 Error ECONNREFUSED connect ECONNREFUSED ::1:P - Local (:::LP) :: LP ::1 P []",
+            "4 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1:P - Local (127.0.0.1:LP) 127.0.0.1 LP 127.0.0.1 P []",
+            "5 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1:P - Local (0.0.0.0:LP) 0.0.0.0 LP 127.0.0.1 P []",
+        ])
+    }
 }
+

@@ -165,7 +165,9 @@ extension Socket {
 
     /// Node's `internalConnect` for one IP address: bind if asked, `'connectionAttempt'`, the
     /// `blockList` check, then the connect; an asynchronous failure emits
-    /// `'connectionAttemptFailed'` before `'error'`.
+    /// `'connectionAttemptFailed'` before `'error'`. Its message ends in ` - Local (address:port)`
+    /// when a local port was asked for, the address being the `localAddress` or the family's
+    /// any-address (Node's `req.localAddress && req.localPort`).
     func startConnect(ip: String, address: IPAddress, port: Int, options: SocketConnectOptions) {
         let ipFamily = address.family
         let family: Int32 = ipFamily == 6 ? AF_INET6 : AF_INET
@@ -175,9 +177,11 @@ extension Socket {
             return
         }
         adopt(h)
+        var localAddress: String?
         if options.localAddress != nil || options.localPort != nil {
             let la = options.localAddress ?? (family == AF_INET6 ? "::" : "0.0.0.0")
             let lp = options.localPort ?? 0
+            localAddress = la
             let b = Socket.checkBind(h.bind(ip: la, port: lp), port: lp, on: h)
             if b < 0 {
                 destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
@@ -187,12 +191,11 @@ extension Socket {
         emit(.connectionAttempt, ConnectionAttemptEvent(address: ip, port: port, family: ipFamily))
         guard connectPending, h === handle else { return }
         if refusedByBlockList(ip, address: address, options: options) { return }
-        let bound = options.localAddress != nil
+        let localPort = options.localPort
         let c = h.connect(to: address, port: port) { [self] status in
             finishConnect(h, status: status) {
-                let local = bound ? h.localName : nil
                 let error = NetError.withHostPort(status, syscall: "connect", address: ip, port: port,
-                                                  localAddress: local?.address, localPort: local?.port)
+                                                  localAddress: localAddress, localPort: localPort)
                 emit(.connectionAttemptFailed, ConnectionAttemptFailedEvent(address: ip, port: port, family: ipFamily, error: error))
                 return error
             }
