@@ -163,5 +163,15 @@ import Net
             "5 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1:P - Local (0.0.0.0:LP) 0.0.0.0 LP 127.0.0.1 P []",
         ])
     }
-}
 
+    // An error for port 0 has no `port` (Node's `ExceptionWithHostPort`: `if (port)
+    // this.port = port`) and names the address alone. node 20:
+    //   net.connect(0, '127.0.0.1').on('error', (e) => console.log(e.message, e.address, e.port))
+    //     // connect ECONNREFUSED 127.0.0.1 127.0.0.1 undefined
+    @Test func errorForPortZeroHasNoPort() {
+        let cases = [SocketConnectOptions(port: 0, host: "127.0.0.1")]
+        #expect(Self.connectErrors(cases, port: -1, localPort: -1) == [
+            "1 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1 - nil 127.0.0.1 nil []",
+        ])
+    }
+}

@@ -101,7 +101,8 @@ extension NetError {
             e.localPort = lp
         }
         e.address = address
-        e.port = port
+        // Node's `if (port) this.port = port`: port 0 is not reported.
+        e.port = port == 0 ? nil : port
         return e
     }
 
