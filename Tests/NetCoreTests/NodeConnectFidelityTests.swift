@@ -174,4 +174,26 @@ import Net
             "1 Error ECONNREFUSED connect ECONNREFUSED 127.0.0.1 - nil 127.0.0.1 nil []",
         ])
     }
+
+    // A `localAddress` of the other family than the address connected to cannot be bound:
+    // Node's `bind`/`bind6` fail to parse it (EINVAL); port 0 is not reported. node 20:
+    //   net.connect({ port, host: '127.0.0.1', localAddress: '::1' })
+    //     // bind EINVAL ::1   syscall bind, address ::1, port undefined
+    //   net.connect({ port, host: '::1', localAddress: '127.0.0.1' })
+    //     // bind EINVAL 127.0.0.1   syscall bind, address 127.0.0.1, port undefined
+    @Test func localAddressOfTheOtherFamilyIsEinval() {
+        let port = closedPort()
+        var cases: [SocketConnectOptions] = []
+        var o = SocketConnectOptions(port: port, host: "127.0.0.1")
+        o.localAddress = "::1"
+        cases.append(o)
+        o = SocketConnectOptions(port: port, host: "::1")
+        o.localAddress = "127.0.0.1"
+        cases.append(o)
+        #expect(Self.connectErrors(cases, port: port, localPort: -1) == [
+            "1 Error EINVAL bind EINVAL ::1 - nil ::1 nil []",
+            "2 Error EINVAL bind EINVAL 127.0.0.1 - nil 127.0.0.1 nil []",
+        ])
+    }
 }
+

@@ -182,7 +182,11 @@ extension Socket {
             let la = options.localAddress ?? (family == AF_INET6 ? "::" : "0.0.0.0")
             let lp = options.localPort ?? 0
             localAddress = la
-            let b = Socket.checkBind(h.bind(ip: la, port: lp), port: lp, on: h)
+            // A local address of the other family is EINVAL, as Node's `bind` (`bind6`) cannot
+            // parse an IPv6 (IPv4) address.
+            let b = IPAddress.family(of: la) == ipFamily
+                ? Socket.checkBind(h.bind(ip: la, port: lp), port: lp, on: h)
+                : Int32(UV_EINVAL.rawValue)
             if b < 0 {
                 destroy(.withHostPort(b, syscall: "bind", address: la, port: lp))
                 return
