@@ -195,5 +195,59 @@ import Net
             "2 Error EINVAL bind EINVAL 127.0.0.1 - nil 127.0.0.1 nil []",
         ])
     }
+
+    // An `onread` callback that returns false stops the reads without pausing the stream: no
+    // 'pause', `isPaused()` stays false, `readableFlowing` is untouched; `resume()` reads again
+    // (Node's `Socket.prototype.resume` restarts the handle's reads in `onread` mode), with a
+    // 'resume' only when the stream was not flowing yet. node 20:
+    //   server: c.write('hello'); setTimeout(() => c.end(' world'), 50)
+    //   const s = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(8),
+    //     callback: (n) => { log('read', n, s.bytesRead, s.isPaused(), s.readableFlowing);
+    //       setTimeout(() => { log('before resume', s.isPaused(), s.readableFlowing); s.resume() }, 100);
+    //       return false } } })
+    //   s.on('pause'), s.on('resume'), s.on('end'), s.on('close') logged
+    //   // connect null / read 5 5 false null / before resume false null / resume event /
+    //   // read 6 11 false true / before resume false true / end 11 / close 11
+    @Test func onreadReturningFalseStopsReadsWithoutPausing() {
+        let log = Log()
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+        defer { memory.deallocate() }
+        func flowing(_ s: Socket) -> String { s.readableFlowing.map { "\($0)" } ?? "null" }
+        withLoop { loop in
+            let server = Net.createServer(loop: loop) { c in
+                c.write("hello")
+                loop.setTimeout(50) { c.end(" world") }
+            }
+            listenLocal(server) { port in
+                var client: Socket?
+                var o = SocketConnectOptions(port: port, host: "127.0.0.1")
+                o.onread = OnRead(memory: .buffer(memory)) { n, _ in
+                    guard let s = client else { return true }
+                    log("read \(n) \(s.bytesRead) \(s.isPaused()) \(flowing(s))")
+                    loop.setTimeout(100) {
+                        log("before resume \(s.isPaused()) \(flowing(s))")
+                        s.resume()
+                    }
+                    return false
+                }
+                do throws(NetError) {
+                    let s = try Net.connect(o, loop: loop)
+                    client = s
+                    s.on(.connect) { log("connect \(flowing(s))") }
+                    s.on(.pause) { log("pause event") }
+                    s.on(.resume) { log("resume event") }
+                    s.on(.end) { log("end \(s.bytesRead)"); server.close() }
+                    s.on(.close) { _ in log("close \(s.bytesRead)"); client = nil }
+                } catch {
+                    Issue.record("connect threw \(error)")
+                    server.close()
+                }
+            }
+        }
+        #expect(log.entries == [
+            "connect null", "read 5 5 false null", "before resume false null", "resume event",
+            "read 6 11 false true", "before resume false true", "end 11", "close 11",
+        ])
+    }
 }
 

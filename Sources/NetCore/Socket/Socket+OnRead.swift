@@ -15,7 +15,8 @@ public struct OnRead {
     /// Where reads land.
     public var memory: Memory
     /// Called with the number of bytes read and the memory holding them (at its start); return
-    /// false to pause reading until `resume()`. The memory is only valid during the call.
+    /// false to stop reading until `resume()` (as in Node, this does not pause the stream: no
+    /// `'pause'`, `isPaused()` stays false). The memory is only valid during the call.
     public var callback: (Int, UnsafeMutableRawBufferPointer) -> Bool
 
     /// Reads into `memory`, calling `callback` for each read.
@@ -63,6 +64,17 @@ extension Socket {
         refreshTimeoutIfSet()
         let keepReading = onread.callback(count, onread.current)
         if let make = onread.factory { onread.current = make() }
-        if !keepReading { pause() }
+        // As Node: the handle stops reading, the stream is not paused (no 'pause'), and
+        // `resume()` reads again.
+        if !keepReading { handle?.readStop() }
+    }
+
+    /// `resume()` in `onread` mode restarts a connected handle's reads that a callback returning
+    /// false (or `pause()`) stopped, at once, as Node's `Socket.prototype.resume`.
+    func resumeOnRead() {
+        guard onread != nil, !connecting, !destroyed, let h = handle, !h.reading,
+              state.connection == .open, state.readableEnd == .open else { return }
+        let r = h.readStart(splicing: false)
+        if r < 0 { destroy(.errno(r, syscall: "read")) }
     }
 }

@@ -17,10 +17,12 @@ extension Socket {
 
     /// Starts or restarts the flow of `'data'` events (Node's `resume()`). When the socket was
     /// not flowing, `'resume'` is emitted on the next tick, and buffered data is delivered right
-    /// after it. Returns the socket.
+    /// after it. With `onread`, reads stopped by `pause()` or by a callback returning false
+    /// start again at once. Returns the socket.
     @discardableResult
     public func resume() -> Socket {
         loop.assertOnLoopThread()
+        resumeOnRead()
         if state.resume() { loop.nextTick(self, SocketStep.resume.rawValue) }
         return self
     }
