@@ -249,5 +249,37 @@ import Net
             "read 6 11 false true", "before resume false true", "end 11", "close 11",
         ])
     }
+
+    // A socket destroyed while its single lookup runs (no happy eyeballs) still emits 'lookup'
+    // when the answer comes before 'close', then connects nowhere: Node's `lookupAndConnect`
+    // emits first and checks `connecting` after. Happy eyeballs checks first and emits nothing.
+    // node 20:
+    //   for (const auto of [true, false]) {
+    //     const s = net.connect({ port: 1, host: 'x.test', autoSelectFamily: auto,
+    //       lookup: (h, o, cb) => process.nextTick(() => o.all
+    //         ? cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }])
+    //         : cb(null, '::1', 6)) });
+    //     s.on('lookup', (e, a) => log(auto, 'lookup', a)); s.on('close', (h) => log(auto, 'close', h));
+    //     s.destroy();
+    //   }
+    //   // false lookup ::1 / false close false / true close false
+    @Test(arguments: [false, true])
+    func lookupAnsweredAfterDestroy(autoSelectFamily: Bool) {
+        let log = Log()
+        withLoop { loop in
+            _ = Net.getDefaultAutoSelectFamily()
+            var o = SocketConnectOptions(port: 1, host: "x.test")
+            o.autoSelectFamily = autoSelectFamily
+            o.lookup = fixedLookup([("::1", 6), ("127.0.0.1", 4)], loop: loop)
+            do throws(NetError) {
+                let s = try Net.connect(o, loop: loop)
+                recordConnect(s, port: 1, into: log)
+                s.destroy()
+            } catch {
+                Issue.record("connect threw \(error)")
+            }
+        }
+        #expect(log.entries == (autoSelectFamily ? [] : ["lookup - ::1 6"]) + ["close false"])
+    }
 }
 

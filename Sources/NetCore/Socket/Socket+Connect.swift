@@ -140,9 +140,10 @@ extension Socket {
         connectAbort = nil
     }
 
+    /// Node's `lookupAndConnect`: 'lookup' for the answer (or the failure) comes first, even
+    /// for a socket destroyed meanwhile; then a socket no longer connecting goes no further.
     private func lookupAndConnect(host: String, options: SocketConnectOptions) {
         resolve(host: host, options: options, all: false) { [self] result in
-            guard connecting, !destroyed else { return }
             switch result {
             case .success(let answers):
                 let first = answers[0]
