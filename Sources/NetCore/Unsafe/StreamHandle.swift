@@ -174,9 +174,10 @@ final class StreamHandle: Handle {
     }
 }
 
-// libuv asks for read memory through `cuv_slab_alloc` (in C, Sources/CUV/shim.h): the free
-// tail of the loop's slab, found from the handle's own `loop` field, so it touches neither the
-// handle's owner nor its socket. Sockets in `onread` mode read into their own memory instead.
+// Reads land in the free tail of the loop's slab (`cuv_slab_read`, in C, Sources/CUV/shim.h,
+// which finds it from the stream's own `loop` field, touching neither the handle's owner nor its
+// socket); libuv is given no read memory and only reports the stream readable. Sockets in
+// `onread` mode let libuv read into their own memory instead.
 
 /// libuv asks for read memory for a socket in `onread` mode.
 private let onreadAlloc: uv_alloc_cb = { h, _, buf in
