@@ -21,4 +21,23 @@ import Testing
         let e = NetError.uvWithHostPort(-98, syscall: "listen", address: "::", port: 8124)
         #expect(e.message == "listen EADDRINUSE: address already in use :::8124")
     }
+
+    // An error is a value: changing a copy leaves the original as it was, and equality compares
+    // every field. It is one reference wide, so awaited results that can carry one stay small.
+    @Test func copiesAreIndependentValues() {
+        var a = NetError(code: .ECONNREFUSED, message: "connect ECONNREFUSED 127.0.0.1:1")
+        let b = a
+        a.port = 1
+        a.errors.append(b)
+        #expect(b.port == nil && b.errors.isEmpty)
+        #expect(a.port == 1 && a.errors == [b])
+        #expect(a != b)
+        var c = b
+        c.port = 1
+        c.errors = [b]
+        #expect(c == a)
+        c.message = "changed"
+        #expect(c != a && a.message == "connect ECONNREFUSED 127.0.0.1:1")
+        #expect(MemoryLayout<NetError>.size == MemoryLayout<AnyObject>.size)
+    }
 }
