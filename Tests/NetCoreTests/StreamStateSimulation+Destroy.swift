@@ -11,6 +11,7 @@ extension StreamSim {
         timerArmed = false
         if teardown.failQueuedWrites { nextTick { self.failQueuedWrites() } }
         if let error { nextTick { self.emitError(error) } }
+        if teardown.endDeliveryNextTick { nextTick { self.state.deliveryEnded() } }
         if handle != .none {
             reading = false
             handle = .closing

@@ -298,8 +298,8 @@ extension StreamStateTests {
         if s.writableLength < 0 { out.append("writableLength \(s.writableLength)") }
         let buffered = s.readBuffer.reduce(0) { $0 + $1.count }
         if s.readableLength != buffered { out.append("readableLength \(s.readableLength), buffered \(buffered)") }
-        if s.readableLength != sim.bytesIn - sim.bytesDelivered {
-            out.append("readableLength \(s.readableLength), read \(sim.bytesIn) delivered \(sim.bytesDelivered)")
+        if s.readableLength != sim.bytesIn - sim.bytesDelivered - sim.bytesDiscarded {
+            out.append("readableLength \(s.readableLength), read \(sim.bytesIn) delivered \(sim.bytesDelivered) discarded \(sim.bytesDiscarded)")
         }
         if s.readableEnded && !sim.eofSeen { out.append("readableEnded without end of stream") }
         if s.readableEnded && sim.ends != 1 { out.append("readableEnded without 'end'") }

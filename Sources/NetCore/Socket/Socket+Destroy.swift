@@ -62,6 +62,8 @@ extension Socket {
         if let error {
             loop.nextTick { [self] in emitError(error) }
         }
+        // Chunks still buffered are delivered by a flow until this tick, as in Node.
+        if teardown.endDeliveryNextTick { loop.nextTick(self, SocketStep.endDelivery.rawValue) }
         if let h = handle {
             h.readStop()
             if reset { h.closeWithReset() } else { h.close() }

@@ -329,6 +329,8 @@ enum SocketStep: UInt8 {
     case end
     /// Emit `'finish'` (the peer ended first, so closing sends the FIN).
     case finish
+    /// Stop delivering the chunks a destroyed socket still buffers.
+    case endDelivery
 }
 
 extension Socket: TickTarget {
@@ -338,6 +340,7 @@ extension Socket: TickTarget {
         case .drain: drainTick()
         case .end: if !destroyed { end() }
         case .finish: finishWritable()
+        case .endDelivery: state.deliveryEnded()
         case nil: break
         }
     }

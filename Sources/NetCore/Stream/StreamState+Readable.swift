@@ -64,9 +64,18 @@ extension StreamState {
     /// The resume tick ran; the driver then delivers `nextBuffered()` and reads again.
     mutating func resumeTick() { pending.remove(.resume) }
 
-    /// The next buffered chunk to deliver while flowing, if any.
+    /// The next buffered chunk to deliver while flowing, if any. As Node's `read()`, a destroyed
+    /// stream still gives its chunks until the tick `destroy()` queued has run (so a flow that
+    /// was running, or a resume tick queued before that one, delivers them); from then on, a
+    /// flow takes them all without delivering any.
     mutating func nextBuffered() -> Buffer? {
-        guard flow == .flowing, !isDestroyed, let chunk = readBuffer.popFirst() else { return nil }
+        guard flow == .flowing, !readBuffer.isEmpty else { return nil }
+        if discardsBuffered {
+            readBuffer.removeAll()
+            readableLength = 0
+            return nil
+        }
+        let chunk = readBuffer.removeFirst()
         readableLength -= chunk.count
         return chunk
     }

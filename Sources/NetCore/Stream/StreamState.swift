@@ -21,7 +21,9 @@ import DequeModule
 ///   on, and `'drain'` follows once the queue is empty (never after `end()`); `end()` waits for the
 ///   queue, then sends FIN; `'finish'` comes after every write callback, `end()` callbacks first.
 /// - Duplex: without `allowHalfOpen`, the peer's end ends our side too; once both sides are done
-///   the stream destroys itself. `destroy()` ends both at once; only `'error'` and `'close'` follow.
+///   the stream destroys itself. `destroy()` ends both at once; only `'error'` and `'close'` follow,
+///   except that chunks still buffered go out as `'data'` to a flow that runs before the tick
+///   `destroy()` queued (Node's `read()` delivers until `closeEmitted` is set on that tick).
 struct StreamState {
     /// Where the connection is.
     enum Connection: Equatable {
@@ -75,6 +77,9 @@ struct StreamState {
         let rawValue: UInt8
         /// A tick that delivers the buffered data, then reads again.
         static let resume = Pending(rawValue: 1)
+        /// `destroy()` left chunks buffered: a flow still delivers them as `'data'` until the
+        /// tick `destroy()` queued has run (Node's `closeEmitted`, set on that tick).
+        static let deliveringAfterDestroy = Pending(rawValue: 2)
     }
 
     // The fields are ordered so that the one-byte ones share a word: the state sits inline in
@@ -244,6 +249,9 @@ struct StreamState {
         /// write is in progress. While one is (with the kernel, or the first one queued while
         /// connecting), both wait until it is called back, as in Node.
         var failQueuedWrites: Bool
+        /// Chunks are buffered: the driver queues `deliveryEnded()` for the next tick, after
+        /// the error, so a flow until then still delivers them, as in Node.
+        var endDeliveryNextTick: Bool
     }
 
     /// `destroy(error)`: nil when the stream was already destroyed (nothing happens again).
@@ -252,11 +260,21 @@ struct StreamState {
         let wasConnecting = connection == .connecting
         connection = .destroyed(errored: error != nil)
         if let error { updateRare { $0.destroyError = error } }
-        pending = []
+        pending = readBuffer.isEmpty ? [] : .deliveringAfterDestroy
         let writeInProgress = wasConnecting ? !writeQueue.isEmpty : writeInFlight
         let waiting = !writeQueue.isEmpty || !endCallbacks.isEmpty
-        return Teardown(wasConnecting: wasConnecting, failQueuedWrites: !writeInProgress && waiting)
+        return Teardown(
+            wasConnecting: wasConnecting, failQueuedWrites: !writeInProgress && waiting,
+            endDeliveryNextTick: pending.contains(.deliveringAfterDestroy))
     }
+
+    /// The tick after `destroy()` ran: buffered chunks are no longer delivered (Node's
+    /// `closeEmitted`); a flow takes them without emitting them.
+    mutating func deliveryEnded() { pending.remove(.deliveringAfterDestroy) }
+
+    /// Whether buffered chunks are taken without being delivered: destroyed, and the tick after
+    /// `destroy()` has run.
+    var discardsBuffered: Bool { isDestroyed && !pending.contains(.deliveringAfterDestroy) }
 
     /// A write failed after the stream was destroyed: its error becomes the stream's (`errored`)
     /// unless it has one already, as Node's `onwrite` records it.

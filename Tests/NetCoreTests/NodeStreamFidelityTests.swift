@@ -1,0 +1,126 @@
+import Testing
+@testable import NetCore
+
+/// A socket's Readable side compared with node's: what happens to chunks still buffered when a
+/// socket is destroyed.
+///
+/// Each scenario: the peer sends "a"; the client pauses in its `'data'` listener, then asks for
+/// "b" and "c" one at a time, waiting until each is buffered, so two chunks wait while paused;
+/// then it acts. The node side (`node` v20, same output with v23.8's stream code):
+///
+///     function scenario(act, done) {
+///       const L = [];
+///       const srv = net.createServer((p) => {
+///         srv.close(); let n = 0;
+///         p.write('a'); p.on('data', () => p.write('bc'[n++]));
+///       }).listen(0, '127.0.0.1', () => {
+///         const c = net.connect(srv.address().port, '127.0.0.1');
+///         let first = true;
+///         c.on('data', (d) => {
+///           L.push(`data ${d} destroyed=${c.destroyed} len=${c.readableLength}`);
+///           if (!first) return act.onData?.(c, L);
+///           first = false; c.pause();
+///           const wait = (len, next) => c.readableLength >= len ? next() : setTimeout(() => wait(len, next), 1);
+///           c.write('more'); wait(1, () => { c.write('more'); wait(2, () => { L.push(`paused len=${c.readableLength}`); act.paused(c, L); }); });
+///         });
+///         c.on('resume', () => L.push(`resume destroyed=${c.destroyed}`));
+///         c.on('close', () => { L.push(`close len=${c.readableLength}`); done(L); });
+///       });
+///     }
+///     destroyInData:     paused: c.resume(); onData: if (!c.destroyed) { c.destroy(); L.push(`destroyed len=…`) }
+///     resumeThenDestroy: paused: c.resume(); c.destroy()
+///     destroyThenResume: paused: c.destroy(); c.resume(); process.nextTick(() => L.push(`tick len=…`))
+///
+/// Node's `read()` hands out buffered chunks to a flow until `closeEmitted`, which the tick
+/// `destroy()` queues sets; after that tick, a flow takes them without emitting `'data'`.
+@Suite struct NodeStreamFidelityDestroyTests {
+    enum Act: String, CaseIterable { case destroyInData, resumeThenDestroy, destroyThenResume }
+
+    func run(_ act: Act) -> [String] {
+        let log = Log()
+        withLoop { loop in
+            var listening: Server?
+            let server = Server(loop: loop) { peer in
+                listening?.close()
+                var n = 0
+                peer.write("a")
+                peer.on(.data) { _ in
+                    if n < 2 { peer.write(["b", "c"][n]) }
+                    n += 1
+                }
+            }
+            listening = server
+            listenLocal(server) { port in
+                let c = Socket(loop: loop)
+                var first = true
+                // Polls readableLength (no event says a chunk was buffered), bounded.
+                func wait(_ length: Int, _ tries: Int = 2000, _ next: @escaping () -> Void) {
+                    if c.readableLength >= length { return next() }
+                    guard tries > 0 else {
+                        Issue.record("readableLength stayed \(c.readableLength), waiting for \(length)")
+                        c.destroy()
+                        return
+                    }
+                    loop.setTimeout(1) { wait(length, tries - 1, next) }
+                }
+                func paused() {
+                    log("paused len=\(c.readableLength)")
+                    switch act {
+                    case .destroyInData: c.resume()
+                    case .resumeThenDestroy: c.resume(); c.destroy()
+                    case .destroyThenResume:
+                        c.destroy(); c.resume()
+                        loop.nextTick { log("tick len=\(c.readableLength)") }
+                    }
+                }
+                c.on(.data) { d in
+                    log("data \(d.toString()) destroyed=\(c.destroyed) len=\(c.readableLength)")
+                    if !first {
+                        if act == .destroyInData && !c.destroyed {
+                            c.destroy()
+                            log("destroyed len=\(c.readableLength)")
+                        }
+                        return
+                    }
+                    first = false
+                    c.pause()
+                    c.write("more")
+                    wait(1) { c.write("more"); wait(2) { paused() } }
+                }
+                c.on(.resume) { log("resume destroyed=\(c.destroyed)") }
+                c.on(.close) { _ in log("close len=\(c.readableLength)") }
+                _ = try? c.connect(port: port, host: "127.0.0.1")
+            }
+        }
+        return log.entries
+    }
+
+    // node: resume destroyed=false | data a destroyed=false len=0 | paused len=2 |
+    //       resume destroyed=false | data b destroyed=false len=1 | destroyed len=1 |
+    //       data c destroyed=true len=0 | close len=0
+    @Test func destroyInADataListenerLetsTheRunningFlowDeliverTheRest() {
+        #expect(run(.destroyInData) == [
+            "resume destroyed=false", "data a destroyed=false len=0", "paused len=2",
+            "resume destroyed=false", "data b destroyed=false len=1", "destroyed len=1",
+            "data c destroyed=true len=0", "close len=0",
+        ])
+    }
+
+    // node: resume destroyed=false | data a destroyed=false len=0 | paused len=2 |
+    //       resume destroyed=true | data b destroyed=true len=1 | data c destroyed=true len=0 | close len=0
+    @Test func resumeThenDestroyStillDeliversTheBufferedChunks() {
+        #expect(run(.resumeThenDestroy) == [
+            "resume destroyed=false", "data a destroyed=false len=0", "paused len=2",
+            "resume destroyed=true", "data b destroyed=true len=1", "data c destroyed=true len=0", "close len=0",
+        ])
+    }
+
+    // node: resume destroyed=false | data a destroyed=false len=0 | paused len=2 |
+    //       resume destroyed=true | tick len=0 | close len=0
+    @Test func destroyThenResumeTakesTheBufferedChunksWithoutDelivering() {
+        #expect(run(.destroyThenResume) == [
+            "resume destroyed=false", "data a destroyed=false len=0", "paused len=2",
+            "resume destroyed=true", "tick len=0", "close len=0",
+        ])
+    }
+}
