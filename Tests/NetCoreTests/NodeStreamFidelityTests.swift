@@ -124,3 +124,49 @@ import Testing
         ])
     }
 }
+
+/// `setEncoding` compared with node's.
+@Suite struct NodeStreamFidelityEncodingTests {
+    // setEncoding again, with the encoding already set, while a character is split across
+    // reads: node starts a fresh decoder, so the held first byte is dropped and the second
+    // alone decodes as U+FFFD.
+    //   server: s.write(Buffer.from([0xc3])); s.on('data', () => s.end(Buffer.from([0xa9])))
+    //   client: c.setEncoding('utf8'); c.on('data', d => L.push('data ' + JSON.stringify(d)))
+    //           once bytesRead >= 1 (polled): c.setEncoding('utf8'); L.push('again'); c.write('go')
+    //           c.on('end', () => L.push('end'))
+    // node: again | data "\ufffd" | end
+    @Test func setEncodingAgainStartsAFreshDecoder() {
+        let log = Log()
+        withLoop { loop in
+            var listening: Server?
+            let server = Server(loop: loop) { peer in
+                listening?.close()
+                peer.write(Buffer([0xC3]))
+                peer.on(.data) { _ in peer.end(Buffer([0xA9])) }
+            }
+            listening = server
+            listenLocal(server) { port in
+                let c = Socket(loop: loop)
+                c.setEncoding(.utf8)
+                c.on(.text) { text in log("data \(text.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) })") }
+                // Polls bytesRead (no event says a byte was read but not decoded), bounded.
+                func waitForTheFirstByte(_ tries: Int = 2000) {
+                    if c.bytesRead >= 1 {
+                        c.setEncoding(.utf8)
+                        log("again")
+                        c.write("go")
+                    } else if tries == 0 {
+                        Issue.record("the first byte never arrived")
+                        c.destroy()
+                    } else {
+                        loop.setTimeout(1) { waitForTheFirstByte(tries - 1) }
+                    }
+                }
+                c.on(.connect) { waitForTheFirstByte() }
+                c.on(.end) { log("end") }
+                _ = try? c.connect(port: port, host: "127.0.0.1")
+            }
+        }
+        #expect(log.entries == ["again", "data [\"U+FFFD\"]", "end"])
+    }
+}

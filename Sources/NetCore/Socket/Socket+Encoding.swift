@@ -2,11 +2,12 @@
 extension Socket {
     /// Decodes incoming bytes as `encoding` for `.text` listeners, never splitting a character
     /// across two events (Node's `setEncoding`). `.data` listeners keep receiving the raw bytes.
-    /// `nil` goes back to UTF-8. Returns the socket.
+    /// `nil` goes back to UTF-8. Each call starts a fresh decoder, as Node's does, even with the
+    /// encoding already set: the bytes of a character split across reads that it held are
+    /// dropped. Returns the socket.
     @discardableResult
     public func setEncoding(_ encoding: BufferEncoding? = .utf8) -> Socket {
-        let wanted = encoding ?? .utf8
-        if decoder?.encoding != wanted { decoder = StringDecoder(wanted) }
+        decoder = StringDecoder(encoding ?? .utf8)
         return self
     }
 
