@@ -170,3 +170,105 @@ import Testing
         #expect(log.entries == ["again", "data [\"U+FFFD\"]", "end"])
     }
 }
+
+/// Differences from node's stream behaviour not fixed yet: each test asserts node's output
+/// inside `withKnownIssue`, so it reports the difference without failing the run, and fails
+/// once the behaviour matches (then move it to the suites above).
+@Suite struct NodeStreamFidelityPendingTests {
+    // A corked batch the kernel takes whole at once is called back on the next tick, like a
+    // single write taken whole: node's writev tries the write synchronously, so its callbacks
+    // run in the tick queued by uncork(), before a tick queued after it.
+    //   c.cork(); c.write('a', () => L.push(`cb a wl=${c.writableLength}`)); c.write('b', () => L.push('cb b'));
+    //   c.uncork(); L.push(`uncorked wl=${c.writableLength}`); process.nextTick(() => L.push('tick'));
+    //   setImmediate(() => { L.push('immediate'); c.end(); }); c.on('finish', () => L.push('finish'))
+    // node: uncorked wl=0 | cb a wl=0 | cb b | tick | immediate | finish
+    // ours: uncorked wl=0 | tick | cb a wl=0 | cb b | immediate | finish (the callbacks wait for
+    // libuv's write callback, which comes after the ticks)
+    @Test func callbacksOfABatchWrittenAtOnceRunOnTheNextTick() {
+        let log = Log()
+        withLoop { loop in
+            var listening: Server?
+            let server = Server(loop: loop) { peer in
+                listening?.close()
+                peer.resume()
+                peer.on(.end) { peer.end() }
+            }
+            listening = server
+            listenLocal(server) { port in
+                let c = Socket(loop: loop)
+                c.on(.connect) {
+                    c.cork()
+                    c.write("a") { _ in log("cb a wl=\(c.writableLength)") }
+                    c.write("b") { _ in log("cb b") }
+                    c.uncork()
+                    log("uncorked wl=\(c.writableLength)")
+                    loop.nextTick { log("tick") }
+                    loop.immediate {
+                        log("immediate")
+                        c.end()
+                    }
+                }
+                c.on(.finish) { log("finish") }
+                c.resume()
+                _ = try? c.connect(port: port, host: "127.0.0.1")
+            }
+        }
+        withKnownIssue("a batch's callbacks wait for libuv's write callback, after the ticks") {
+            #expect(log.entries == ["uncorked wl=0", "cb a wl=0", "cb b", "tick", "immediate", "finish"])
+        }
+    }
+
+    // Node decodes a chunk when it arrives, with the encoding set then, and counts a decoded
+    // chunk's readableLength in characters: a chunk buffered while paused under 'hex' stays
+    // hex after setEncoding('utf8').
+    //   server: s.write('x'); s.on('data', () => s.end('ab'))
+    //   client: c.setEncoding('hex'); first 'data': c.pause(); c.write('go');
+    //           once readableLength > 0 (polled): L.push(`len ${c.readableLength}`);
+    //           c.setEncoding('utf8'); L.push(`len ${c.readableLength}`); c.resume()
+    // node: data "78" | len 4 | len 4 | data "6162" | end
+    // ours: data 78 | len 2 | len 2 | data ab | end (chunks are buffered as bytes and decoded
+    // when delivered, with the decoder of that moment)
+    @Test func aBufferedChunkKeepsTheEncodingItArrivedUnder() {
+        let log = Log()
+        withLoop { loop in
+            var listening: Server?
+            let server = Server(loop: loop) { peer in
+                listening?.close()
+                peer.write("x")
+                peer.on(.data) { _ in peer.end("ab") }
+            }
+            listening = server
+            listenLocal(server) { port in
+                let c = Socket(loop: loop)
+                c.setEncoding(.hex)
+                var first = true
+                func waitForABufferedChunk(_ tries: Int = 2000) {
+                    if c.readableLength > 0 {
+                        log("len \(c.readableLength)")
+                        c.setEncoding(.utf8)
+                        log("len \(c.readableLength)")
+                        c.resume()
+                    } else if tries == 0 {
+                        Issue.record("nothing was buffered")
+                        c.destroy()
+                    } else {
+                        loop.setTimeout(1) { waitForABufferedChunk(tries - 1) }
+                    }
+                }
+                c.on(.text) { text in
+                    log("data \(text)")
+                    guard first else { return }
+                    first = false
+                    c.pause()
+                    c.write("go")
+                    waitForABufferedChunk()
+                }
+                c.on(.end) { log("end") }
+                _ = try? c.connect(port: port, host: "127.0.0.1")
+            }
+        }
+        withKnownIssue("chunks are buffered as bytes and decoded on delivery; readableLength counts bytes") {
+            #expect(log.entries == ["data 78", "len 4", "len 4", "data 6162", "end"])
+        }
+    }
+}
