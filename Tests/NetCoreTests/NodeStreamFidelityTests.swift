@@ -272,3 +272,22 @@ import Testing
         }
     }
 }
+
+/// `destroySoon()` compared with node's.
+@Suite struct NodeStreamFidelityDestroySoonTests {
+    // destroySoon() ends the writable side only while the socket is writable: after destroy()
+    // it leaves writableEnded false and still waits for 'finish'.
+    //   const b = new net.Socket(); b.destroy(); b.destroySoon();
+    //   L.push(`wE=${b.writableEnded} finishL=${b.listenerCount('finish')}`)
+    // node: wE=false finishL=1
+    @Test func destroySoonAfterDestroyDoesNotEnd() {
+        let log = Log()
+        withLoop { loop in
+            let b = Socket(loop: loop)
+            b.destroy()
+            b.destroySoon()
+            log("wE=\(b.writableEnded) finishL=\(b.listenerCount(.finish))")
+        }
+        #expect(log.entries == ["wE=false finishL=1"])
+    }
+}

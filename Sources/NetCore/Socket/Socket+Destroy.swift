@@ -9,10 +9,11 @@ extension Socket {
         return self
     }
 
-    /// Ends the writable side, then destroys the socket once the writes are out
-    /// (Node's `destroySoon()`).
+    /// Ends the writable side if it is still writable, then destroys the socket once the writes
+    /// are out (Node's `destroySoon()`). On a socket that is destroyed already, it does not end
+    /// it (`writableEnded` stays false), as in Node.
     public func destroySoon() {
-        if !writableEnded { end() }
+        if writable { end() }
         if writableFinished {
             destroy()
         } else {
