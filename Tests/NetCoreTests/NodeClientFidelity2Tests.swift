@@ -13,12 +13,7 @@ import Net
     @Test func queuedWritesInEncodingsWhileConnecting() {
         var seen: [String] = []
         withLoop { loop in
-            let server = Server(loop: loop) { peer in
-                peer.resume()
-                peer.on(.end) { peer.end() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop)
+            dialHalfClosingPeer(loop: loop) { s, server in
                 s.write("ff00", encoding: .hex)
                 s.write("hé", encoding: .utf16le)
                 s.write("€", encoding: .utf8)
@@ -42,12 +37,7 @@ import Net
     @Test func endTwiceAndAfterFinish() {
         let log = Log()
         withLoop { loop in
-            let server = Server(loop: loop) { peer in
-                peer.resume()
-                peer.on(.end) { peer.end() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop)
+            dialHalfClosingPeer(loop: loop) { s, server in
                 s.end { (e: NetError?) in log("cb1 \(e?.code.rawValue ?? "null")") }
                 s.end { (e: NetError?) in log("cb2 \(e?.code.rawValue ?? "null")") }
                 log("ret \(s.end() === s)")
@@ -77,12 +67,7 @@ import Net
     @Test func drainOwedByAWriteWhileConnecting() {
         let log = Log()
         withLoop { loop in
-            let server = Server(loop: loop) { peer in
-                peer.resume()
-                peer.on(.end) { peer.end() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop)
+            dialHalfClosingPeer(loop: loop) { s, server in
                 s.on(.connect) { log("connect") }
                 let r = s.write(Buffer([UInt8](repeating: 0, count: 70000))) { _ in log("cb") }
                 log("ret \(r) needDrain \(s.writableNeedDrain) wl \(s.writableLength)")
@@ -108,12 +93,7 @@ import Net
     @Test func writeAndEndCallbacksBeforeFinish() {
         let log = Log()
         withLoop { loop in
-            let server = Server(loop: loop) { peer in
-                peer.resume()
-                peer.on(.end) { peer.end() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop)
+            dialHalfClosingPeer(loop: loop) { s, server in
                 s.on(.finish) { log("finish-listener") }
                 s.on(.connect) {
                     s.write("a") { _ in log("w1") }

@@ -95,3 +95,14 @@ func dial(
     }
     return socket
 }
+
+/// A loopback server whose side of each connection reads everything and ends once the client
+/// has ended (a Node peer written `c.resume(); c.on('end', () => c.end())`); `body` gets a client
+/// dialled to it, and the server, to close when done.
+func dialHalfClosingPeer(loop: EventLoop, _ body: @escaping (Socket, Server) -> Void) {
+    let server = Server(loop: loop) { peer in
+        peer.resume()
+        peer.on(.end) { peer.end() }
+    }
+    listenLocal(server) { port in body(dial(port, loop: loop), server) }
+}
