@@ -307,28 +307,7 @@ import Net
     // after every 'connect' listener, as node does for the listeners added before them.)
     @Test func destroyInAConnectListenerFailsTheQueuedWrites() {
         let log = Log()
-        var serverGot = "unset"
-        withLoop { loop in
-            let server = Server(loop: loop)
-            server.on(.connection) { peer in
-                serverGot = ""
-                peer.on(.data) { serverGot += $0.toString() }
-                peer.on(.close) { _ in server.close() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop) {}
-                s.on(.connect) {
-                    log("connect wl=\(s.writableLength)")
-                    s.destroy()
-                    log("errored \(s.errored?.code.rawValue ?? "null")")
-                }
-                s.write("abc") { log("cb \($0?.code.rawValue ?? "null")") }
-                s.write("def") { log("cb2 \($0?.code.rawValue ?? "null")") }
-                s.end { (e: NetError?) in log("end-cb \(e?.code.rawValue ?? "null")") }
-                s.on(.error) { log("error \($0.code)") }
-                s.on(.close) { log("close \($0.hadError) errored \(s.errored?.code.rawValue ?? "null")") }
-            }
-        }
+        let serverGot = destroyWithWritesQueued(log, "connect") { s, listener in s.on(.connect, listener) }
         #expect(log.entries == [
             "connect wl=6", "errored null", "cb ERR_SOCKET_CLOSED", "cb2 ERR_SOCKET_CLOSED",
             "end-cb ERR_SOCKET_CLOSED", "close false errored ERR_SOCKET_CLOSED",
@@ -346,27 +325,7 @@ import Net
     // and the listeners is not what this checks.)
     @Test func writesQueuedWhileConnectingGoOutBeforeReady() {
         let log = Log()
-        var serverGot = "unset"
-        withLoop { loop in
-            let server = Server(loop: loop)
-            server.on(.connection) { peer in
-                serverGot = ""
-                peer.on(.data) { serverGot += $0.toString() }
-                peer.on(.close) { _ in server.close() }
-            }
-            listenLocal(server) { port in
-                let s = dial(port, loop: loop) {}
-                s.on(.ready) {
-                    log("ready wl=\(s.writableLength)")
-                    s.destroy()
-                    log("errored \(s.errored?.code.rawValue ?? "null")")
-                }
-                s.write("abc") { log("cb \($0?.code.rawValue ?? "null")") }
-                s.write("def") { log("cb2 \($0?.code.rawValue ?? "null")") }
-                s.end { (e: NetError?) in log("end-cb \(e?.code.rawValue ?? "null")") }
-                s.on(.close) { log("close \($0.hadError) errored \(s.errored?.code.rawValue ?? "null")") }
-            }
-        }
+        let serverGot = destroyWithWritesQueued(log, "ready") { s, listener in s.on(.ready, listener) }
         #expect(log.entries.filter { $0.hasPrefix("cb") } == ["cb null", "cb2 null"])
         #expect(log.entries.filter { !$0.hasPrefix("cb") } == [
             "ready wl=0", "errored null", "end-cb ERR_STREAM_DESTROYED", "close false errored null",
@@ -446,4 +405,36 @@ import Net
             ])
         }
     }
+}
+
+/// Connects to a server that keeps what its connection sends, writes "abc" and "def" and
+/// ends while connecting, and destroys the socket in the listener `add` puts on it (logged
+/// as `name wl=…` and `errored …`); logs each callback and the close. Returns what the
+/// server received ("unset" when nothing connected).
+private func destroyWithWritesQueued(
+    _ log: Log, _ name: String, add: @escaping (Socket, @escaping () -> Void) -> Void
+) -> String {
+    var serverGot = "unset"
+    withLoop { loop in
+        let server = Server(loop: loop)
+        server.on(.connection) { peer in
+            serverGot = ""
+            peer.on(.data) { serverGot += $0.toString() }
+            peer.on(.close) { _ in server.close() }
+        }
+        listenLocal(server) { port in
+            let s = dial(port, loop: loop) {}
+            add(s) {
+                log("\(name) wl=\(s.writableLength)")
+                s.destroy()
+                log("errored \(s.errored?.code.rawValue ?? "null")")
+            }
+            s.write("abc") { log("cb \($0?.code.rawValue ?? "null")") }
+            s.write("def") { log("cb2 \($0?.code.rawValue ?? "null")") }
+            s.end { (e: NetError?) in log("end-cb \(e?.code.rawValue ?? "null")") }
+            s.on(.error) { log("error \($0.code)") }
+            s.on(.close) { log("close \($0.hadError) errored \(s.errored?.code.rawValue ?? "null")") }
+        }
+    }
+    return serverGot
 }
