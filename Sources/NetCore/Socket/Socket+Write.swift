@@ -206,7 +206,7 @@ extension Socket {
         let rest = owned.map { $0.subarray(n) } ?? Buffer(copying: UnsafeRawBufferPointer(rebasing: bytes[n...]))
         let size = text?.utf16.count ?? bytes.count
         let ok = queueChunk(rest, callback: callback, size: size, alreadyFull: size >= state.writableHighWaterMark)
-        flushWrites()
+        flushWrites(settlesAtOnce: false)
         return ok
     }
 
@@ -219,7 +219,7 @@ extension Socket {
         refreshTimeoutIfSet()
         guard let rest, rest.count > 0 else { return true }
         let ok = queueChunk(rest, callback: nil, size: count, alreadyFull: count >= state.writableHighWaterMark)
-        flushWrites()
+        flushWrites(settlesAtOnce: false)
         return ok
     }
 
@@ -234,10 +234,13 @@ extension Socket {
     }
 
     /// Sends queued chunks as one `uv_write` when connected, uncorked and nothing is in flight.
-    /// When libuv writes the whole batch at once (its queue stays empty), its bytes leave
-    /// `writableLength` right away, as Node counts a synchronous write; the callbacks (and
-    /// anything that must follow them, such as `'finish'`) wait for libuv's callback.
-    func flushWrites() {
+    /// When libuv writes the whole batch at once (its queue stays empty), that is Node's
+    /// synchronous `writev`: its bytes leave `writableLength` right away, and an owed `'drain'`
+    /// and the chunks' callbacks come on the next tick (`calledBackAtOnce`), before ticks queued
+    /// after this one; what must follow the write itself (`'finish'`, the next batch) still waits
+    /// for libuv's callback. `settlesAtOnce` false keeps a batch asynchronous whatever libuv
+    /// does, as Node's write is once its try-write took only part of the bytes.
+    func flushWrites(settlesAtOnce: Bool = true) {
         guard state.batchIsDue, let h = handle else { return }
         let request = loop.writeRequests.get()
         while request.chunks.count < WriteRequest.maxBuffers, let chunk = state.nextForBatch() {
@@ -252,9 +255,24 @@ extension Socket {
             for chunk in request.chunks { if let cb = chunk.callback { loop.nextTick { cb(error) } } }
             loop.writeRequests.put(request)
             destroy(error)
-        } else if h.writeQueueSize == 0 {
+        } else if settlesAtOnce && h.writeQueueSize == 0 {
             request.settled = true
             state.batchWrittenAtOnce(bytes: request.byteCount)
+            calledBackAtOnce(request)
+        }
+    }
+
+    /// A batch written whole at once: on the next tick, an owed `'drain'`, then its callbacks,
+    /// without an error even if the socket is destroyed meanwhile (Node's `afterWriteTick`).
+    /// libuv's callback for it then calls nobody back (`afterWrite`). A batch with no callbacks
+    /// and no `'drain'` owed queues nothing.
+    private func calledBackAtOnce(_ request: WriteRequest) {
+        var callbacks: [(NetError?) -> Void] = []
+        for chunk in request.chunks { if let cb = chunk.callback { callbacks.append(cb) } }
+        guard !callbacks.isEmpty || state.needDrain else { return }
+        loop.nextTick { [self] in
+            if state.writableLength == 0 { emitDrainIfNeeded() }
+            for cb in callbacks { cb(nil) }
         }
     }
 
@@ -267,7 +285,7 @@ extension Socket {
             flushWrites()
             if state.writableLength == 0 { emitDrainIfNeeded() }
         }
-        for chunk in request.chunks { chunk.callback?(error) }
+        if !request.settled { for chunk in request.chunks { chunk.callback?(error) } }
         loop.writeRequests.put(request)
         if let error {
             destroy(error)

@@ -11,7 +11,8 @@ final class WriteRequest {
     @exclusivity(unchecked) var chunks: ContiguousArray<WriteChunk> = []
     @exclusivity(unchecked) var byteCount = 0
     /// Whether libuv wrote every byte during `uv_write` itself, so the socket already counted the
-    /// batch done (as Node counts a synchronous write) and its callback only calls back.
+    /// batch done and called its chunks back on a tick (Node's synchronous write): libuv's
+    /// callback then only lets the next batch go.
     @exclusivity(unchecked) var settled = false
     @exclusivity(unchecked) var stream: StreamHandle?
 
