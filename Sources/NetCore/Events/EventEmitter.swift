@@ -11,7 +11,9 @@ public struct Event<Source: AnyObject, Payload> {
 }
 
 /// An object that emits typed events: Node's `EventEmitter` API (`on`, `once`, `off`,
-/// `prependListener`, `removeAllListeners`, `listenerCount`, `listeners`, `eventNames`, `emit`).
+/// `prependListener`, `removeAllListeners`, `listenerCount`, `listeners`, `eventNames`, `emit`,
+/// `setMaxListeners`, `getMaxListeners`, `defaultMaxListeners`), with Node's events about
+/// listeners (`.newListener`, `.removeListener`) and `.errorMonitor`.
 ///
 /// Listeners run in the order they were added, synchronously, on the loop's thread; a listener
 /// added or removed while an event is being emitted takes effect from the next emit, as in Node.
@@ -24,6 +26,12 @@ public protocol EventEmitter: AnyObject {
     /// create a table. The default answers ``listenerTable``; an emitter that creates its table
     /// with its first listener answers `nil` until then.
     var existingListenerTable: ListenerTable? { get }
+
+    /// Told when more listeners for one event than ``getMaxListeners()`` were added (Node's
+    /// `MaxListenersExceededWarning`), once per event name in the emitter's life. The default
+    /// logs it at `warning` level through a swift-log `Logger` labelled `swift-net`; a `Socket`
+    /// or `Server` logs it through its loop's `logger`. Implement it to send it elsewhere.
+    func maxListenersExceeded(_ warning: MaxListenersExceededWarning)
 }
 
 extension EventEmitter {
@@ -35,28 +43,28 @@ extension EventEmitter {
     /// Adds `listener` for `event` (Node's `on`/`addListener`). Returns the emitter.
     @discardableResult
     public func on<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listenerTable.add(event.name, ListenerBox(listener, once: false), prepend: false)
+        add(event.name, ListenerBox(listener, once: false), prepend: false)
         return self
     }
 
     /// Adds `listener` for the next `event` only. Returns the emitter.
     @discardableResult
     public func once<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listenerTable.add(event.name, ListenerBox(listener, once: true), prepend: false)
+        add(event.name, ListenerBox(listener, once: true), prepend: false)
         return self
     }
 
     /// Adds `listener` before the others for `event`. Returns the emitter.
     @discardableResult
     public func prependListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listenerTable.add(event.name, ListenerBox(listener, once: false), prepend: true)
+        add(event.name, ListenerBox(listener, once: false), prepend: true)
         return self
     }
 
     /// Adds `listener` before the others, for the next `event` only. Returns the emitter.
     @discardableResult
     public func prependOnceListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> Self {
-        listenerTable.add(event.name, ListenerBox(listener, once: true), prepend: true)
+        add(event.name, ListenerBox(listener, once: true), prepend: true)
         return self
     }
 
@@ -65,7 +73,7 @@ extension EventEmitter {
     @discardableResult
     public func addListener<P>(_ event: Event<Self, P>, _ listener: @escaping (P) -> Void) -> ListenerToken {
         let box = ListenerBox(listener, once: false)
-        listenerTable.add(event.name, box, prepend: false)
+        add(event.name, box, prepend: false)
         return ListenerToken(name: event.name, type: ObjectIdentifier(P.self), box: box)
     }
 
@@ -83,11 +91,25 @@ extension EventEmitter {
         return self
     }
 
-    /// Removes every listener for every event. Returns the emitter.
+    /// Removes every listener for every event (the `'removeListener'` listeners last, each
+    /// removal heard by those still there, as in Node). Returns the emitter.
     @discardableResult
     public func removeAllListeners() -> Self {
         existingListenerTable?.removeAll()
         return self
+    }
+
+    /// Drops every listener, telling no `'removeListener'` listener: how a closed socket or
+    /// server lets go of what its listeners capture (in Node they stay, so nothing is removed).
+    func dropAllListeners() {
+        existingListenerTable?.dropAll()
+    }
+
+    /// Adds `box` to the table, then passes on the warning if it took the event past the limit.
+    private func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) {
+        guard let exceeded = listenerTable.add(name, box, prepend: prepend) else { return }
+        maxListenersExceeded(MaxListenersExceededWarning(
+            emitter: String(describing: Self.self), event: name, count: exceeded.count, limit: exceeded.limit))
     }
 
     /// The number of listeners for `event`.
@@ -108,9 +130,13 @@ extension EventEmitter {
     public func eventNames() -> [String] { existingListenerTable?.names ?? [] }
 
     /// Calls every listener for `event` with `payload`, in order. Returns whether there were any.
+    /// For `'error'`, the `.errorMonitor` listeners of the same payload type run first and do
+    /// not count: with only monitors, the error is still unhandled and this returns false.
     @discardableResult
     public func emit<P>(_ event: Event<Self, P>, _ payload: P) -> Bool {
-        existingListenerTable?.emit(event.name, payload) ?? false
+        guard let table = existingListenerTable else { return false }
+        if table.hasErrorMonitors { table.emitErrorMonitors(event.name, payload) }
+        return table.emit(event.name, payload)
     }
 }
 
@@ -118,7 +144,7 @@ extension EventEmitter {
     /// Calls every listener of a payload-less event. Returns whether there were any.
     @discardableResult
     public func emit(_ event: Event<Self, Void>) -> Bool {
-        existingListenerTable?.emit(event.name, ()) ?? false
+        emit(event, ())
     }
 }
 

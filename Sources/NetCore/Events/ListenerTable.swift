@@ -32,11 +32,40 @@ public final class ListenerTable {
     /// adds or drops an entry.
     @exclusivity(unchecked) private(set) var hasDataListeners = false
 
-    /// An entry came or went: says again whether a `'data'` one for buffers is among them.
+    /// Whether an entry is for Node's `'newListener'`, `'removeListener'` or `errorMonitor`, so
+    /// adding, removing and emitting `'error'` test a flag instead of looking the name up. Kept
+    /// with ``hasDataListeners``.
+    @exclusivity(unchecked) private(set) var hasNewListenerListeners = false
+    @exclusivity(unchecked) private(set) var hasRemoveListenerListeners = false
+    @exclusivity(unchecked) private(set) var hasErrorMonitors = false
+
+    /// An entry came or went: says again whether a `'data'` one for buffers is among them, and
+    /// whether listeners for the events about listeners are.
     private func entriesChanged() {
         let buffers = ObjectIdentifier(Buffer.self)
-        hasDataListeners = entries.contains { $0.name == "data" && $0.type == buffers }
+        let strings = ObjectIdentifier(String.self)
+        var data = false, added = false, removed = false, monitors = false
+        var k = 0
+        while k < entries.count {
+            let entry = entries[k]
+            k += 1
+            if entry.name == "data" && entry.type == buffers { data = true }
+            if entry.name == ListenerEventName.errorMonitor { monitors = true }
+            guard entry.type == strings else { continue }
+            if entry.name == ListenerEventName.newListener { added = true }
+            if entry.name == ListenerEventName.removeListener { removed = true }
+        }
+        hasDataListeners = data
+        hasNewListenerListeners = added
+        hasRemoveListenerListeners = removed
+        hasErrorMonitors = monitors
     }
+
+    /// The limit `setMaxListeners` set; `nil` follows the process-wide default.
+    var maxListeners: Int?
+    /// The event names already warned about (Node's `MaxListenersExceededWarning`): each is
+    /// warned about once in the emitter's life.
+    private var warnedNames: [String] = []
 
     /// How many emits of this table are running (a listener may emit again).
     @exclusivity(unchecked) private var emitting = 0
@@ -76,7 +105,12 @@ public final class ListenerTable {
         return nil
     }
 
-    func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) {
+    /// Adds `box`, after telling `'newListener'` listeners (Node tells them first, so one being
+    /// added does not hear of itself). Returns the count and the limit when this listener took
+    /// the listeners named `name` past the limit for the first time, for the emitter to warn.
+    @discardableResult
+    func add<P>(_ name: String, _ box: ListenerBox<P>, prepend: Bool) -> (count: Int, limit: Int)? {
+        if hasNewListenerListeners { _ = emit(ListenerEventName.newListener, name) }
         pinIfEmitting()
         let type = ObjectIdentifier(P.self)
         let once = box.once
@@ -88,6 +122,20 @@ public final class ListenerTable {
             entriesChanged()
         }
         observer?.listenerAdded(name: name, type: type)
+        return limitExceeded(name)
+    }
+
+    /// Node's leak check, made after every add: listeners named `name` (of any payload type, as
+    /// `.data` and `.text` are both Node's `'data'` listeners) beyond a limit above 0, not yet
+    /// warned about.
+    private func limitExceeded(_ name: String) -> (count: Int, limit: Int)? {
+        let limit = maxListeners ?? ListenerLimits.defaultMaxListeners.load(ordering: .relaxed)
+        guard limit > 0 else { return nil }
+        var count = 0
+        for entry in entries where entry.name == name { count += entry.boxes.count }
+        guard count > limit, !warnedNames.contains(name) else { return nil }
+        warnedNames.append(name)
+        return (count, limit)
     }
 
     func remove(_ name: String, _ type: ObjectIdentifier, _ box: AnyObject) {
@@ -99,17 +147,48 @@ public final class ListenerTable {
             entries.remove(at: i)
             entriesChanged()
         }
+        // Node's 'removeListener', once the listener is gone: the last 'removeListener' listener
+        // removed hears nothing, since none is left.
+        if hasRemoveListenerListeners { _ = emit(ListenerEventName.removeListener, name) }
     }
 
     func removeAll(_ name: String, _ type: ObjectIdentifier) {
-        if let i = index(name, type) {
-            pinIfEmitting()
-            entries.remove(at: i)
-            entriesChanged()
+        guard let i = index(name, type) else { return }
+        if hasRemoveListenerListeners {
+            // As Node does: one by one, the last added first, each heard by 'removeListener'.
+            let boxes = entries[i].boxes
+            var k = boxes.count
+            while k > 0 {
+                k -= 1
+                remove(name, type, boxes[k])
+            }
+            return
         }
+        pinIfEmitting()
+        entries.remove(at: i)
+        entriesChanged()
     }
 
     func removeAll() {
+        if hasRemoveListenerListeners {
+            // As Node does: event by event in the order they first gained a listener, each as
+            // `removeAll(name, type)`, and the 'removeListener' listeners last.
+            let strings = ObjectIdentifier(String.self)
+            let keys = entries.map { (name: $0.name, type: $0.type) }
+            for key in keys where !(key.type == strings && key.name == ListenerEventName.removeListener) {
+                removeAll(key.name, key.type)
+            }
+            removeAll(ListenerEventName.removeListener, strings)
+            // What their listeners added meanwhile goes too, untold, as in Node.
+            if entries.isEmpty { return }
+        }
+        dropAll()
+    }
+
+    /// Drops every listener without telling `'removeListener'`: a socket or server lets its
+    /// listeners go after `'close'` to free what they capture, which in Node (where they stay)
+    /// is no removal at all.
+    func dropAll() {
         pinIfEmitting()
         entries.removeAll()
         entriesChanged()
@@ -137,6 +216,13 @@ public final class ListenerTable {
     func emit<P>(_ name: String, _ payload: P) -> Bool {
         if entries.isEmpty { return false }
         return emitListed(name, payload)
+    }
+
+    /// Node's `errorMonitor`: when `name` is `'error'`, calls the monitors for its payload type.
+    /// Called only when ``hasErrorMonitors`` is set; the `'error'` listeners run afterwards, and
+    /// what the emit returns is theirs alone.
+    func emitErrorMonitors<P>(_ name: String, _ payload: P) {
+        if name == "error" { _ = emitListed(ListenerEventName.errorMonitor, payload) }
     }
 
     private func emitListed<P>(_ name: String, _ payload: P) -> Bool {
@@ -190,4 +276,12 @@ public final class ListenerTable {
 protocol ListenerObserver: AnyObject {
     /// A listener for `name` with payload type `type` was added.
     func listenerAdded(name: String, type: ObjectIdentifier)
+}
+
+/// The names of the events about listeners, as Node spells them (`errorMonitor` is a symbol in
+/// Node, and this is how Node prints it: `String(errorMonitor)`).
+enum ListenerEventName {
+    static let newListener = "newListener"
+    static let removeListener = "removeListener"
+    static let errorMonitor = "Symbol(events.errorMonitor)"
 }

@@ -257,14 +257,20 @@ public final class Server: EventEmitter {
             closeEmitScheduled = false
             emit(.close)
             // Listening again (bound, or resolving its host) keeps the listeners.
-            if handle == nil && !lookupInFlight { removeAllListeners() }
+            if handle == nil && !lookupInFlight { dropAllListeners() }
         }
     }
 
-    /// Emits `'error'`; with no listener the loop's `onUnhandledError` hook hears it instead.
+    /// Emits `'error'`; with no listener (`.errorMonitor` ones do not count) the loop's `onUnhandledError` hook hears it instead.
     func emitError(_ error: NetError) {
         if !emit(.error, error) {
             loop.reportUnhandled(error, source: "Server")
         }
+    }
+
+    /// Logs the warning at `warning` level through the loop's `logger` (replace the logger to
+    /// send it elsewhere).
+    public func maxListenersExceeded(_ warning: MaxListenersExceededWarning) {
+        warning.log(to: loop.logger)
     }
 }

@@ -122,7 +122,7 @@ extension Socket {
         // A 'close' listener may have connected again; otherwise this socket is done.
         if state.isFinal && handle == nil {
             stopWatchingSignal()
-            removeAllListeners()
+            dropAllListeners()
             state.dropEndCallbacks()
             unlinkAllPipes()
             server = nil

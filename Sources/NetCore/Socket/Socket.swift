@@ -238,12 +238,18 @@ public final class Socket: EventEmitter {
 
     // MARK: Errors
 
-    /// Emits `'error'`; with no listener the loop's `onUnhandledError` hook hears it instead.
+    /// Emits `'error'`; with no listener (`.errorMonitor` ones do not count) the loop's `onUnhandledError` hook hears it instead.
     func emitError(_ error: NetError) {
         if !pipeSources.isEmpty { unpipeFromSources() }
         if !emit(.error, error) {
             loop.reportUnhandled(error, source: "Socket")
         }
+    }
+
+    /// Logs the warning at `warning` level through the loop's `logger` (replace the logger to
+    /// send it elsewhere).
+    public func maxListenersExceeded(_ warning: MaxListenersExceededWarning) {
+        warning.log(to: loop.logger)
     }
 }
 
