@@ -21,6 +21,11 @@ extension Event where Source == Tracker, Payload == NetError {
     fileprivate static var error: Self { .init("error") }
 }
 
+extension Event where Source == Tracker, Payload == String {
+    /// An `'error'` that carries text.
+    fileprivate static var textError: Self { .init("error") }
+}
+
 // Node's EventEmitter API beyond on/once/off, checked against node v20.20.2 with the scripts
 // quoted at each test (`node -e '…'`, output below the script).
 // The suite is serialized: one test changes the process-wide default limit and puts it back.
@@ -370,7 +375,19 @@ extension Event where Source == Tracker, Payload == NetError {
         #expect(m.listenerCount(.errorMonitor) == 1)
         #expect(m.listenerCount(.error) == 0)
         #expect(m.eventNames() == ["Symbol(events.errorMonitor)"])
-        #expect(Event<Tracker, NetError>.errorMonitorName == "Symbol(events.errorMonitor)")
+    }
+
+    // The same with an 'error' whose payload is not a NetError.
+    @Test func anErrorOfAnotherPayloadTypeIsMonitoredThroughErrorMonitorFor() {
+        let e = Tracker()
+        let log = Log()
+        e.on(.textError) { log("error:\($0)") }
+        e.on(.errorMonitor(for: .textError)) { log("monitor:\($0)") }
+        #expect(e.emit(.textError, "boom") == true)
+        e.removeAllListeners(.textError)
+        #expect(e.emit(.textError, "bang") == false)
+        #expect(log.entries == ["monitor:boom", "error:boom", "monitor:bang"])
+        #expect(Event<Tracker, String>.errorMonitor(for: .textError).name == "Symbol(events.errorMonitor)")
     }
 
     // n.on(errorMonitor, () => console.log("monitor on a normal emit?"));
@@ -386,7 +403,7 @@ extension Event where Source == Tracker, Payload == NetError {
         #expect(e.emit(.errorMonitor, NetError(code: "ERR_TEST", message: "direct")) == true)
         // Other events, and 'error' with another payload type, leave the monitors alone.
         e.emit(.tick)
-        #expect(e.emit(Event<Tracker, String>("error"), "text") == false)
+        #expect(e.emit(.textError, "text") == false)
         #expect(log.entries == ["new:Symbol(events.errorMonitor)", "monitor:direct"])
     }
 

@@ -23,12 +23,13 @@ extension Event where Payload == NetError {
     /// socket's or server's goes on to the loop's `onUnhandledError`. Its name is how Node prints
     /// the symbol, `Symbol(events.errorMonitor)`.
     ///
-    /// Monitors hear the `'error'` emits whose payload is theirs: an emitter whose `'error'`
-    /// carries another type monitors it with `Event<MyEmitter, MyError>(Event.errorMonitorName)`.
+    /// Monitors hear the `'error'` emits whose payload is theirs; for an emitter whose `'error'`
+    /// carries another type, see ``errorMonitor(for:)``.
     public static var errorMonitor: Self { .init(ListenerEventName.errorMonitor) }
 }
 
 extension Event {
-    /// The name of ``errorMonitor``, for an emitter whose `'error'` payload is not a `NetError`.
-    public static var errorMonitorName: String { ListenerEventName.errorMonitor }
+    /// The ``errorMonitor`` of an `'error'` event with any payload type, for an emitter whose
+    /// errors are not `NetError`s: `emitter.on(.errorMonitor(for: .error)) { error in … }`.
+    public static func errorMonitor(for error: Self) -> Self { .init(ListenerEventName.errorMonitor) }
 }
