@@ -73,7 +73,8 @@ public final class EventLoop: @unchecked Sendable {
     static let readSlabOffset = (MemoryLayout<uv_loop_t>.size + 15) & ~15
 
     /// Where the loop's diagnostics go: unhandled `'error'` events (by the default
-    /// ``onUnhandledError``) and warnings about ignored arguments. A swift-log `Logger` labelled
+    /// ``onUnhandledError``), warnings about ignored arguments and the
+    /// `MaxListenersExceededWarning` of its sockets and servers. A swift-log `Logger` labelled
     /// `swift-net`, so the logging backend a program bootstraps with `LoggingSystem` sees them;
     /// without one, swift-log prints them on standard error. Replace it to add metadata or
     /// change the level.
