@@ -201,6 +201,27 @@ import Net
         }
     }
 
+    /// `end` takes what `write` takes, as in Node (`socket.end(line)`, `socket.end(data, 'hex')`):
+    /// a string in an encoding or an array of bytes, written before the end of stream.
+    @Test func endTakesAStringInAnEncodingOrBytes() async {
+        await withAsyncLoop { loop in
+            let line = "bye\n"
+            try await withPair(loop, server: ServerOptions(allowHalfOpen: true)) { client, peer in
+                try await client.end(line)
+                #expect(client.channel.socket.writableFinished)
+                #expect(try await readBytes(peer, count: 10) == Array(line.utf8))
+            }
+            try await withPair(loop, server: ServerOptions(allowHalfOpen: true)) { client, peer in
+                try await client.end("6869", encoding: .hex)
+                #expect(try await readBytes(peer, count: 10) == Array("hi".utf8))
+            }
+            try await withPair(loop, server: ServerOptions(allowHalfOpen: true)) { client, peer in
+                try await client.end([0, 1, 2] as [UInt8])
+                #expect(try await readBytes(peer, count: 10) == [0, 1, 2])
+            }
+        }
+    }
+
     @Test func endReturnsAtFinishAndWriteAfterEndThrows() async {
         await withAsyncLoop { loop in
             try await withPair(loop, server: ServerOptions(allowHalfOpen: true)) { client, peer in

@@ -120,6 +120,17 @@ public final class AsyncSocket: Sendable {
         try await end()
     }
 
+    /// Writes a string in an encoding (UTF-8 unless told), then ends (Node's
+    /// `end(data, encoding)`).
+    public func end(_ string: String, encoding: BufferEncoding = .utf8) async throws(NetError) {
+        try await end(Buffer(string, encoding: encoding))
+    }
+
+    /// Writes bytes from an array, then ends.
+    public func end(_ bytes: [UInt8]) async throws(NetError) {
+        try await end(Buffer(bytes))
+    }
+
     /// Closes the connection now (Node's `destroy()`), dropping queued writes.
     public func destroy() async {
         await onLoop { channel in channel.socket.destroy(); return () }
