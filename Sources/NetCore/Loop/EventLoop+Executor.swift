@@ -52,6 +52,9 @@ extension EventLoop: TaskExecutor {
     /// This synchronous form leaves running the loop to you (`run()`, as in a `main.swift`
     /// without `await`), unless the loop already runs. In async code the async form of `spawn`
     /// is chosen instead, which starts the loop on a thread of its own when no thread runs it.
+    /// Top-level code is the exception: Swift resolves `loop.spawn` there to this form even
+    /// under `await` (`try await loop.spawn { … }.value`), so a top-level program that has not
+    /// started the loop otherwise (with `Net.listen`, `Net.connect` or `run()`) waits forever.
     ///
     /// `body` is `sending`: it takes what it captures along. Loop-confined objects (`Socket`,
     /// `Server`) stay where they are; give the task their `Sendable` faces instead
