@@ -60,6 +60,8 @@ let package = Package(
         .executableTarget(name: "EntryTopLevel", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevel"),
         .executableTarget(name: "EntryTopLevelAwait", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelAwait"),
         .executableTarget(
+            name: "EntryTopLevelSpawnInFunction", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelSpawnInFunction"),
+        .executableTarget(
             name: "NetBench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NetBench"

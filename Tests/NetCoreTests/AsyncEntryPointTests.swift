@@ -23,6 +23,16 @@ import Net
         #expect(child.waitForExit(timeout: 20) == 0, "top-level code that awaits did not end")
     }
 
+    /// Top-level code whose first await is `loop.spawn` inside an async function: the async form
+    /// of `spawn` starts the loop (at top level itself the synchronous form would be chosen).
+    @Test func topLevelCodeThatSpawnsFromAnAsyncFunction() throws {
+        let child = try #require(ChildProcess(builtProduct("EntryTopLevelSpawnInFunction"), []))
+        defer { child.stop() }
+        #expect(child.readLine(timeout: 20)?.hasPrefix("got hi") == true)
+        #expect(child.readLine(timeout: 20) == "done")
+        #expect(child.waitForExit(timeout: 20) == 0, "top-level code that spawns from an async function did not end")
+    }
+
     @Test(arguments: [["AsyncEcho"], ["net-echo", "--async", "--greeting"]])
     func asyncEchoServers(_ command: [String]) async throws {
         let greeting = command.contains("--greeting")
