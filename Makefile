@@ -13,9 +13,25 @@ FUZZ_SECONDS ?= 60
 # The soak tests (their long versions run when SWIFT_NET_SOAK=1).
 SOAK_FILTER = SoakTests|pipeKeepsQueuesBoundedInFrontOfASlowReader
 
-.PHONY: all deps deps-valgrind deps-balancers deps-bench build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
+.PHONY: all help deps deps-valgrind deps-balancers deps-bench build release test docs soak sanitize asan tsan fuzz echo bench bench-quick bench-instr clean
 
 all: build
+
+# The targets, one line each.
+help:
+	@echo "make build        debug build of every target, the examples included (the default)"
+	@echo "make release      release build"
+	@echo "make test         build and run the test suite (runs the examples; installs haproxy and nginx if missing)"
+	@echo "make echo         run the echo server (net-echo, release) on PORT (8124; PORT=0 picks a free one)"
+	@echo "make docs         the DocC catalogs, warnings as errors"
+	@echo "make bench        net-echo against Node's net, raw libuv, HAProxy (see BENCHMARKS.md)"
+	@echo "make bench-quick  a shorter bench"
+	@echo "make bench-instr  instructions per round trip under callgrind"
+	@echo "make soak         the long soak tests"
+	@echo "make sanitize     the test suite under AddressSanitizer, then ThreadSanitizer (asan, tsan)"
+	@echo "make fuzz         the libFuzzer targets for FUZZ_SECONDS each, then the corpora against node"
+	@echo "make clean        remove .build and the sanitizer and fuzz builds"
+	@echo "SWIFT_FLAGS=\"...\" adds flags to every swift build and test."
 
 # Installs libuv and pkg-config only when pkg-config cannot find libuv.
 deps:
