@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "EntryTopLevel", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevel"),
         .executableTarget(name: "EntryTopLevelAwait", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelAwait"),
         .executableTarget(
-            name: "EntryTopLevelSpawnInFunction", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelSpawnInFunction"),
+            name: "EntryTopLevelSpawn", dependencies: ["Net"], path: "Tests/EntryPoints/TopLevelSpawn"),
         .executableTarget(
             name: "NetBench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -50,8 +50,11 @@ extension EventLoop: TaskExecutor {
     /// thread hop per await; its child tasks inherit that preference.
     ///
     /// This synchronous form leaves running the loop to you (`run()`, as in a `main.swift`
-    /// without `await`), unless the loop already runs. In async code the async form of `spawn`
-    /// is chosen instead, which starts the loop on a thread of its own when no thread runs it.
+    /// without `await`), unless the loop already runs, or the caller is itself running in a task
+    /// (top-level code that awaits, whose calls Swift resolves to this form even under `await`;
+    /// a synchronous function called from async code): then, as the async form does, it starts
+    /// the loop on a thread of its own when no thread runs it, so awaiting the task never hangs.
+    /// In async functions the async form of `spawn` is chosen.
     /// Top-level code is the exception: Swift resolves `loop.spawn` there to this form even
     /// under `await` (`try await loop.spawn { … }.value`), so a top-level program that has not
     /// started the loop otherwise (with `Net.listen`, `Net.connect` or `run()`) waits forever.
@@ -61,7 +64,9 @@ extension EventLoop: TaskExecutor {
     /// (`AsyncSocket(socket)`, `AsyncServer(server)`), or create them inside `body`.
     @discardableResult
     public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) -> Task<T, any Error> {
-        startTask(body)
+        let task = startTask(body)
+        if withUnsafeCurrentTask(body: { $0 != nil }) { ensureRunning() }
+        return task
     }
 
     /// Starts `body` as a task on this loop, as the synchronous `spawn` does, and when no thread

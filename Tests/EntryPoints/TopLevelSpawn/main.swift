@@ -1,0 +1,40 @@
+// Entry point check: top-level code that awaits, with `loop.spawn` as the first thing it does.
+// At top level Swift resolves `loop.spawn` to the synchronous form even under `await`; called
+// from a task (top-level code that awaits runs in one), that form starts the loop on a thread of
+// its own, as the async form does, so awaiting the spawned task's value does not hang. The same
+// spawn inside an async function gets the async form.
+import Net
+
+let loop = EventLoop.default
+let got = try await loop.spawn {
+    let server = try await Net.listen(host: "127.0.0.1", port: 0, loop: loop)
+    let port = try await server.address()?.port ?? 0
+    let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+    try await client.end("hi\n")
+    var got = ""
+    for try await connection in server.connections {
+        for try await chunk in connection { got += chunk.toString() }
+        break
+    }
+    await server.close()
+    return got
+}.value
+print("got \(got)", terminator: "")
+
+func echoOnceInAFunction() async throws -> String {
+    try await loop.spawn {
+        let server = try await Net.listen(host: "127.0.0.1", port: 0, loop: loop)
+        let port = try await server.address()?.port ?? 0
+        let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
+        try await client.end("again\n")
+        var got = ""
+        for try await connection in server.connections {
+            for try await chunk in connection { got += chunk.toString() }
+            break
+        }
+        await server.close()
+        return got
+    }.value
+}
+print("got \(try await echoOnceInAFunction())", terminator: "")
+print("done")
