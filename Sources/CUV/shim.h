@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif
@@ -129,6 +130,16 @@ static inline intptr_t cuv_try_write(uv_stream_t *s, const char *base, size_t le
     if (!uv_is_writable(s)) return UV_EPIPE;
     if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS) return UV_EAGAIN;
     return n;
+}
+
+/* Whether the calling thread is the process's main thread: on Linux, the one whose thread id is
+   the process id. Elsewhere 0 (no thread counts as main). */
+static inline int cuv_is_main_thread(void) {
+#if defined(__linux__)
+    return syscall(SYS_gettid) == getpid();
+#else
+    return 0;
+#endif
 }
 
 /* Ignore SIGPIPE, as Node does: a peer reset must not kill the process. */

@@ -24,8 +24,9 @@ import Net
     }
 
     /// Top-level code whose first await is `loop.spawn`: at top level Swift picks the synchronous
-    /// form even under `await`, which, called from a task, starts the loop's thread as the async
-    /// form does; then the same from an async function, which gets the async form.
+    /// form even under `await`, which, called on the main thread from a task, has the loop's
+    /// thread started once the code awaits; then the same from an async function, which gets the
+    /// async form.
     @Test func topLevelCodeThatBeginsWithSpawn() throws {
         let child = try #require(ChildProcess(builtProduct("EntryTopLevelSpawn"), []))
         defer { child.stop() }

@@ -1,4 +1,5 @@
 import Synchronization
+internal import CUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,11 +51,13 @@ extension EventLoop: TaskExecutor {
     /// thread hop per await; its child tasks inherit that preference.
     ///
     /// This synchronous form leaves running the loop to you (`run()`, as in a `main.swift`
-    /// without `await`), unless the loop already runs, or the caller is itself running in a task
-    /// (top-level code that awaits, whose calls Swift resolves to this form even under `await`;
-    /// a synchronous function called from async code): then, as the async form does, it starts
-    /// the loop on a thread of its own when no thread runs it, so awaiting the task never hangs.
-    /// In async functions the async form of `spawn` is chosen.
+    /// without `await`), unless the loop already runs. One case is different: called on the main
+    /// thread by code that runs in a task (top-level code that awaits, whose calls Swift resolves
+    /// to this form even under `await`, or an async `main`), it asks the main actor to make sure
+    /// a thread runs the loop once the caller lets the main actor go, that is once it awaits. So
+    /// `try await loop.spawn { … }.value` at top level does not hang, and a `loop.run()` the
+    /// caller makes first still runs the loop on the main thread. In async functions the async
+    /// form of `spawn` is chosen.
     /// Top-level code is the exception: Swift resolves `loop.spawn` there to this form even
     /// under `await` (`try await loop.spawn { … }.value`), so a top-level program that has not
     /// started the loop otherwise (with `Net.listen`, `Net.connect` or `run()`) waits forever.
@@ -65,7 +68,9 @@ extension EventLoop: TaskExecutor {
     @discardableResult
     public func spawn<T: Sendable>(_ body: sending @escaping () async throws -> T) -> Task<T, any Error> {
         let task = startTask(body)
-        if withUnsafeCurrentTask(body: { $0 != nil }) { ensureRunning() }
+        if runningThread.load(ordering: .acquiring) == 0, cuv_is_main_thread() != 0, withUnsafeCurrentTask(body: { $0 != nil }) {
+            Task { @MainActor in self.ensureRunning() }
+        }
         return task
     }
 

@@ -1,8 +1,8 @@
 // Entry point check: top-level code that awaits, with `loop.spawn` as the first thing it does.
-// At top level Swift resolves `loop.spawn` to the synchronous form even under `await`; called
-// from a task (top-level code that awaits runs in one), that form starts the loop on a thread of
-// its own, as the async form does, so awaiting the spawned task's value does not hang. The same
-// spawn inside an async function gets the async form.
+// At top level Swift resolves `loop.spawn` to the synchronous form even under `await`; called on
+// the main thread from a task (top-level code that awaits runs in one), that form has the main
+// actor start the loop on a thread of its own once this code awaits, so awaiting the spawned
+// task's value does not hang. The same spawn inside an async function gets the async form.
 import Net
 
 let loop = EventLoop.default
