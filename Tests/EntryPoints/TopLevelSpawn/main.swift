@@ -6,11 +6,13 @@
 import Net
 
 let loop = EventLoop.default
-let got = try await loop.spawn {
+
+/// Listens, sends `text` to itself through a client that ends, and returns what the server read.
+@Sendable func echoOnce(_ text: String) async throws -> String {
     let server = try await Net.listen(host: "127.0.0.1", port: 0, loop: loop)
     let port = try await server.address()?.port ?? 0
     let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-    try await client.end("hi\n")
+    try await client.end(text)
     var got = ""
     for try await connection in server.connections {
         for try await chunk in connection { got += chunk.toString() }
@@ -18,23 +20,13 @@ let got = try await loop.spawn {
     }
     await server.close()
     return got
-}.value
+}
+
+let got = try await loop.spawn { try await echoOnce("hi\n") }.value
 print("got \(got)", terminator: "")
 
-func echoOnceInAFunction() async throws -> String {
-    try await loop.spawn {
-        let server = try await Net.listen(host: "127.0.0.1", port: 0, loop: loop)
-        let port = try await server.address()?.port ?? 0
-        let client = try await Net.connect(host: "127.0.0.1", port: port, loop: loop)
-        try await client.end("again\n")
-        var got = ""
-        for try await connection in server.connections {
-            for try await chunk in connection { got += chunk.toString() }
-            break
-        }
-        await server.close()
-        return got
-    }.value
+func echoFromAFunction() async throws -> String {
+    try await loop.spawn { try await echoOnce("again\n") }.value
 }
-print("got \(try await echoOnceInAFunction())", terminator: "")
+print("got \(try await echoFromAFunction())", terminator: "")
 print("done")
