@@ -269,9 +269,13 @@ extension Socket {
     private func calledBackAtOnce(_ request: WriteRequest) {
         var callbacks: [(NetError?) -> Void] = []
         for chunk in request.chunks { if let cb = chunk.callback { callbacks.append(cb) } }
-        guard !callbacks.isEmpty || state.needDrain else { return }
+        if callbacks.isEmpty {
+            // The data path's case (a pipe that wrote past the mark): a step, no closure.
+            if state.needDrain { loop.nextTick(self, SocketStep.drain.rawValue) }
+            return
+        }
         loop.nextTick { [self] in
-            if state.writableLength == 0 { emitDrainIfNeeded() }
+            emitDrainIfNeeded()
             for cb in callbacks { cb(nil) }
         }
     }
