@@ -82,13 +82,15 @@ import Testing
         defer { echo.stop() }
         let backend = try #require(ChildProcess.port(fromListeningLine: echo.readLine()), "net-echo did not say where it listens")
 
-        // A free port for the balancer; taken again by someone else in between, try another.
+        // A free port for the balancer; taken again by someone else in between, try another. A
+        // balancer that cannot bind exits at once, while whoever took the port answers on it:
+        // so the port must answer and the balancer still run a moment later.
         var proxy: ChildProcess?
         var front = 0
         for _ in 0..<5 {
             front = closedPort()
             proxy = try Self.start(balancer, listen: front, backend: backend, dir: dir)
-            if waitForListener(port: front) { break }
+            if waitForListener(port: front), proxy?.waitForExit(timeout: 0.5) == nil { break }
             proxy?.stop()
             proxy = nil
         }
