@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif

@@ -113,7 +113,8 @@ final class SocketChannel {
         // A strong capture, unlike the other listeners: this one lives only while a reader is
         // attached (`detachReader` removes it, and the socket drops it at 'close'), so the cycle
         // it makes never outlives the iterator. Reading a weak capture costs a checked access and
-        // a weak load on every chunk (about 90 instructions, `make bench-instr`).
+        // a weak load on every chunk (the async echo 4,976 → 4,778 instructions per round trip,
+        // `make bench-instr`).
         readTokens.append(socket.addListener(.data) { chunk in self.received(chunk) })
     }
 

@@ -58,9 +58,6 @@ extension EventLoop: TaskExecutor {
     /// `try await loop.spawn { … }.value` at top level does not hang, and a `loop.run()` the
     /// caller makes first still runs the loop on the main thread. In async functions the async
     /// form of `spawn` is chosen.
-    /// Top-level code is the exception: Swift resolves `loop.spawn` there to this form even
-    /// under `await` (`try await loop.spawn { … }.value`), so a top-level program that has not
-    /// started the loop otherwise (with `Net.listen`, `Net.connect` or `run()`) waits forever.
     ///
     /// `body` is `sending`: it takes what it captures along. Loop-confined objects (`Socket`,
     /// `Server`) stay where they are; give the task their `Sendable` faces instead
